@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"attune/media"
+	"attune/media/probe"
+	"attune/media/sandbox"
+	"attune/media/store"
+)
+
+func libraryCommand() *command {
+	return &command{
+		name:    "library",
+		summary: "add, scan and list the music library",
+		sub:     []*command{libraryAddCommand(), libraryScanCommand(), libraryListCommand()},
+	}
+}
+
+type jsonFlag struct{ json *bool }
+
+func libraryAddCommand() *command {
+	return &command{
+		name:    "add",
+		summary: "copy music files and folders into the library",
+		usage:   "PATH...",
+		flags: func(fs *flag.FlagSet) any {
+			return jsonFlag{fs.Bool("json", false, "print one JSON object per file")}
+		},
+		run: func(ctx context.Context, e *env, opts any, args []string) int {
+			if len(args) == 0 {
+				fmt.Fprintln(e.stderr, "attune library add: name at least one file or folder to add")
+				return exitUsage
+			}
+			return withLibrary(ctx, e, func(lib *media.Library) int {
+				rep := newReporter("add", e.stdout, e.stderr, *opts.(jsonFlag).json, e.terminal)
+				sum, err := lib.Add(ctx, args, rep)
+				return finishRun(ctx, e, rep, sum, err)
+			})
+		},
+	}
+}
+
+func libraryScanCommand() *command {
+	return &command{
+		name:    "scan",
+		summary: "find new, changed and removed files in the library and watched folders",
+		flags: func(fs *flag.FlagSet) any {
+			return jsonFlag{fs.Bool("json", false, "print one JSON object per file")}
+		},
+		run: func(ctx context.Context, e *env, opts any, args []string) int {
+			if len(args) > 0 {
+				fmt.Fprintln(e.stderr, "attune library scan: takes no arguments (it scans library.dir and library.watch)")
+				return exitUsage
+			}
+			return withLibrary(ctx, e, func(lib *media.Library) int {
+				rep := newReporter("scan", e.stdout, e.stderr, *opts.(jsonFlag).json, e.terminal)
+				sum, err := lib.Scan(ctx, rep)
+				return finishRun(ctx, e, rep, sum, err)
+			})
+		},
+	}
+}
+
+// finishRun prints the summary and picks the exit status of add and scan.
+func finishRun(ctx context.Context, e *env, rep *reporter, sum media.Summary, err error) int {
+	if sum != nil {
+		rep.finish(sum)
+	}
+	switch {
+	case ctx.Err() != nil:
+		fmt.Fprintln(e.stderr, "attune: interrupted; files not yet finished were left untouched")
+		return exitInterrupt
+	case err != nil:
+		fmt.Fprintf(e.stderr, "attune: %v\n", err)
+		return exitFailure
+	case sum[media.StatusRejected] > 0:
+		return exitFailure
+	}
+	return exitOK
+}
+
+type listOptions struct {
+	json  *bool
+	limit *int
+}
+
+func libraryListCommand() *command {
+	return &command{
+		name:    "list",
+		summary: "list or search the library (title, artist, album; accents ignored)",
+		usage:   "[QUERY]",
+		flags: func(fs *flag.FlagSet) any {
+			return listOptions{
+				json:  fs.Bool("json", false, "print one JSON object per track"),
+				limit: fs.Int("limit", 0, "list at most this many tracks (0: all)"),
+			}
+		},
+		run: func(ctx context.Context, e *env, opts any, args []string) int {
+			o := opts.(listOptions)
+			st, code := openStore(ctx, e)
+			if st == nil {
+				return code
+			}
+			defer st.Close()
+			tracks, err := st.Search(ctx, strings.Join(args, " "), *o.limit)
+			if err != nil {
+				fmt.Fprintf(e.stderr, "attune library list: %v\n", err)
+				return exitFailure
+			}
+			if *o.json {
+				enc := json.NewEncoder(e.stdout)
+				for _, t := range tracks {
+					if err := enc.Encode(trackJSON(t)); err != nil {
+						return exitFailure
+					}
+				}
+				return exitOK
+			}
+			printTracks(e.stdout, tracks)
+			return exitOK
+		},
+	}
+}
+
+// trackView is a track as `library list --json` prints it.
+type trackView struct {
+	ID           string           `json:"id"`
+	Path         string           `json:"path"`
+	Missing      bool             `json:"missing,omitempty"`
+	Format       media.Format     `json:"format"`
+	Codec        string           `json:"codec"`
+	SampleRate   int              `json:"sample_rate"`
+	Channels     int              `json:"channels"`
+	BitDepth     int              `json:"bit_depth,omitempty"`
+	BitRate      int              `json:"bit_rate"`
+	DurationMS   int64            `json:"duration_ms"`
+	Title        string           `json:"title"`
+	Artist       string           `json:"artist"`
+	Album        string           `json:"album"`
+	AlbumArtist  string           `json:"album_artist,omitempty"`
+	Genre        string           `json:"genre,omitempty"`
+	Year         int              `json:"year,omitempty"`
+	Track        int              `json:"track,omitempty"`
+	Disc         int              `json:"disc,omitempty"`
+	HasPicture   bool             `json:"has_picture"`
+	ReplayGain   media.ReplayGain `json:"replaygain"`
+	Instrumental string           `json:"instrumental"`
+	Intensity    int              `json:"intensity,omitempty"`
+	Moods        []string         `json:"moods"`
+	Notes        string           `json:"notes,omitempty"`
+}
+
+func trackJSON(t media.Track) trackView {
+	s, g, c := t.Info.Stream, t.Info.Tags, t.Curation
+	moods := c.Moods
+	if moods == nil {
+		moods = []string{}
+	}
+	instr := string(c.Instrumental)
+	if instr == "" {
+		instr = string(media.InstrumentalUnknown)
+	}
+	return trackView{
+		ID: t.ID, Path: t.Path, Missing: t.Path == "",
+		Format: s.Format, Codec: s.Codec, SampleRate: s.SampleRate, Channels: s.Channels, BitDepth: s.BitDepth,
+		BitRate: s.BitRate, DurationMS: s.Duration().Milliseconds(),
+		Title: g.Title, Artist: g.Artist, Album: g.Album, AlbumArtist: g.AlbumArtist, Genre: g.Genre,
+		Year: g.Year, Track: g.Track, Disc: g.Disc, HasPicture: g.HasPicture, ReplayGain: g.ReplayGain,
+		Instrumental: instr, Intensity: c.Intensity, Moods: moods, Notes: c.Notes,
+	}
+}
+
+func printTracks(w io.Writer, tracks []media.Track) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tLENGTH\tFORMAT\tARTIST\tTITLE\tALBUM")
+	for _, t := range tracks {
+		s := t.Info.Stream
+		format := fmt.Sprintf("%s %g kHz", s.Format, float64(s.SampleRate)/1000)
+		if t.Path == "" {
+			format += " (missing)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID[:12], formatDuration(s.Duration()), format,
+			t.Info.Tags.Artist, t.Info.Tags.Title, t.Info.Tags.Album)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d tracks\n", len(tracks))
+}
+
+// formatDuration prints m:ss (or h:mm:ss).
+func formatDuration(d time.Duration) string {
+	s := int(d.Round(time.Second) / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
+
+// dbPath is where the database lives inside data_dir.
+func dbPath(dataDir string) string { return filepath.Join(dataDir, "attune.db") }
+
+func openStore(ctx context.Context, e *env) (*store.Store, int) {
+	st, err := store.Open(ctx, dbPath(e.cfg.Config.DataDir))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "attune: %v\n", err)
+		return nil, exitFailure
+	}
+	return st, exitOK
+}
+
+// withLibrary opens the store and a sandboxed prober, runs fn, and closes both.
+func withLibrary(ctx context.Context, e *env, fn func(*media.Library) int) int {
+	st, code := openStore(ctx, e)
+	if st == nil {
+		return code
+	}
+	defer st.Close()
+	c := e.cfg.Config
+	exe, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(e.stderr, "attune: find my own executable to run the probe worker: %v\n", err)
+		return exitFailure
+	}
+	pool, err := sandbox.New(sandbox.Config{
+		Command:     []string{exe, probeWorkerName},
+		Workers:     c.Library.Workers,
+		Timeout:     c.Library.ProbeTimeout,
+		MemoryLimit: sandbox.DefaultMemoryLimit,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "attune: start the probe workers: %v\n", err)
+		return exitFailure
+	}
+	defer pool.Close()
+	lib := media.NewLibrary(st, pool, media.Config{
+		Dir:         c.Library.Dir,
+		Watch:       c.Library.Watch,
+		MaxFileSize: c.Library.MaxFileSize,
+		Workers:     c.Library.Workers,
+	})
+	return fn(lib)
+}
+
+// probeWorkerName is the hidden subcommand the sandbox starts: it probes
+// files named on stdin, one process per worker, under a memory limit.
+const probeWorkerName = "probe-worker"
+
+func probeWorkerCommand() *command {
+	return &command{
+		name:     probeWorkerName,
+		summary:  "(internal) probe files for the library in a sandboxed child process",
+		hidden:   true,
+		noConfig: true,
+		run: func(ctx context.Context, e *env, _ any, _ []string) int {
+			if err := sandbox.LimitMemory(sandbox.DefaultMemoryLimit); err != nil {
+				fmt.Fprintf(e.stderr, "probe-worker: %v\n", err)
+				return exitFailure
+			}
+			if err := sandbox.Serve(ctx, e.stdin, e.stdout, probe.File); err != nil && !errors.Is(err, context.Canceled) {
+				fmt.Fprintf(e.stderr, "probe-worker: %v\n", err)
+				return exitFailure
+			}
+			return exitOK
+		},
+	}
+}

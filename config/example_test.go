@@ -1,0 +1,52 @@
+package config_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"attune/config"
+)
+
+// Flags are derived from the table; only the flags the user set are passed
+// to Load, so that unset flags do not hide the file and the environment.
+func ExampleLoad() {
+	fs := flag.NewFlagSet("attune", flag.ContinueOnError)
+	configFile := fs.String("config", "", "config file")
+	keyOfFlag := map[string]string{}
+	for _, k := range config.Keys() {
+		fs.String(k.Flag(), "", fmt.Sprintf("%s (default %s; env %s)", k.Help, k.Default, k.Env()))
+		keyOfFlag[k.Flag()] = k.Name
+	}
+	if err := fs.Parse([]string{"--data-dir=/srv/attune", "--library-workers", "2"}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	opts := config.Options{ // in main: config.SystemOptions()
+		WorkDir: "/", Home: "/home/x", NumCPU: 4, Dirs: []string{},
+		File:  *configFile,
+		Flags: map[string]string{},
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if key, ok := keyOfFlag[f.Name]; ok {
+			opts.Flags[key] = f.Value.String()
+		}
+	})
+	l, err := config.Load(opts)
+	if err != nil {
+		fmt.Println(err) // and exit 2 if errors.Is(err, config.ErrInvalid)
+		return
+	}
+	if err := l.WriteYAML(os.Stdout); err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// # effective attune configuration; no config file
+	// data_dir: /srv/attune # flag --data-dir
+	// library:
+	//   dir: /srv/attune/media # default
+	//   watch: [] # default
+	//   max_file_size: 1GiB # default
+	//   workers: 2 # flag --library-workers
+	//   probe_timeout: 10s # default
+}

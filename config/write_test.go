@@ -1,0 +1,173 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+func TestLoaded_WriteYAML_RoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		file  string
+		env   map[string]string
+		flags map[string]string
+	}{
+		{name: "defaults"},
+		{
+			name:  "every layer and awkward values",
+			file:  "data_dir: \"/srv/at tune/#x: y\"\nlibrary:\n  watch: ['/a:b', \"/it's\", '/- dash', '/[x]']\n",
+			env:   map[string]string{"ATTUNE_LIBRARY_WORKERS": "3", "ATTUNE_LIBRARY_DIR": "~/My Music"},
+			flags: map[string]string{"library.probe_timeout": "90s", "library.max_file_size": "1500"},
+		},
+		{
+			name:  "sizes and durations in other units",
+			file:  "library:\n  max_file_size: 500MB\n  probe_timeout: 1m0s\n",
+			flags: map[string]string{"data_dir": "true"}, // a path that looks like a YAML bool
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := testOptions(t)
+			o.Dirs = []string{o.WorkDir}
+			o.Flags = tc.flags
+			if tc.file != "" {
+				writeFile(t, o.WorkDir, FileName, tc.file)
+			}
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			l := mustLoad(t, o)
+			var buf bytes.Buffer
+			if err := l.WriteYAML(&buf); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+
+			// It is YAML, with each value and a comment saying where it came from.
+			var doc yaml.Node
+			if err := yaml.Unmarshal(buf.Bytes(), &doc); err != nil {
+				t.Fatalf("output is not YAML: %v\n%s", err, out)
+			}
+			var m map[string]any
+			if err := yaml.Unmarshal(buf.Bytes(), &m); err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range Keys() {
+				got, node := lookup(m, &doc, k.Name)
+				want := k.value(&l.Config)
+				if ss, ok := want.([]string); ok {
+					anys := []any{}
+					for _, s := range ss {
+						anys = append(anys, s)
+					}
+					want = anys
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%s: output has %#v, want %#v\n%s", k.Name, got, want, out)
+				}
+				if node == nil || node.LineComment != "# "+l.Origin(k.Name) {
+					t.Errorf("%s: comment %q, want %q\n%s", k.Name, commentOf(node), "# "+l.Origin(k.Name), out)
+				}
+			}
+
+			// Loaded back as a config file, it gives the same Config.
+			env := map[string]string{}
+			for k := range tc.env {
+				env[k] = ""
+			}
+			for k, v := range env {
+				t.Setenv(k, v)
+			}
+			o2 := o
+			o2.Flags = nil
+			o2.File = writeFile(t, t.TempDir(), "effective.yaml", out)
+			l2 := mustLoad(t, o2)
+			if !reflect.DeepEqual(l2.Config, l.Config) {
+				t.Errorf("loaded back: %+v\nwant %+v\n%s", l2.Config, l.Config, out)
+			}
+		})
+	}
+}
+
+// lookup finds a dotted key in the decoded map and its value node.
+func lookup(m map[string]any, doc *yaml.Node, key string) (any, *yaml.Node) {
+	parts := strings.Split(key, ".")
+	var val any = m
+	node := doc.Content[0]
+	for _, p := range parts {
+		mm, _ := val.(map[string]any)
+		val = mm[p]
+		var next *yaml.Node
+		for i := 0; node != nil && i+1 < len(node.Content); i += 2 {
+			if node.Content[i].Value == p {
+				next = node.Content[i+1]
+			}
+		}
+		node = next
+	}
+	return val, node
+}
+
+func commentOf(n *yaml.Node) string {
+	if n == nil {
+		return "(no node)"
+	}
+	return n.LineComment
+}
+
+func TestLoaded_WriteYAML_Format(t *testing.T) {
+	o := testOptions(t)
+	o.Home = "/home/x"
+	o.Dirs = []string{o.WorkDir}
+	file := writeFile(t, o.WorkDir, FileName, "library:\n  workers: 2\n")
+	t.Setenv("ATTUNE_DATA_DIR", "/data")
+	o.Flags = map[string]string{"library.watch": "/w1:/w2"}
+	var buf bytes.Buffer
+	if err := mustLoad(t, o).WriteYAML(&buf); err != nil {
+		t.Fatal(err)
+	}
+	want := "# effective attune configuration; config file: " + file + "\n" +
+		"data_dir: /data # env ATTUNE_DATA_DIR\n" +
+		"library:\n" +
+		"  dir: /data/media # default\n" +
+		"  watch: [/w1, /w2] # flag --library-watch\n" +
+		"  max_file_size: 1GiB # default\n" +
+		"  workers: 2 # file " + file + ":2\n" +
+		"  probe_timeout: 10s # default\n"
+	if got := buf.String(); got != want {
+		t.Errorf("WriteYAML =\n%s\nwant\n%s", got, want)
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, os.ErrClosed }
+
+func TestLoaded_WriteYAML_WriteError(t *testing.T) {
+	err := mustLoad(t, testOptions(t)).WriteYAML(failWriter{})
+	if !errors.Is(err, os.ErrClosed) {
+		t.Errorf("WriteYAML to a failing writer = %v, want it to wrap os.ErrClosed", err)
+	}
+}
+
+// The docs list every key with its env var and flag.
+func TestDocs_ListEveryKey(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatalf("read the docs: %v", err)
+	}
+	doc := string(data)
+	for _, k := range Keys() {
+		for _, s := range []string{"`" + k.Name + "`", "`" + k.Env() + "`", "`--" + k.Flag() + "`", k.Allowed} {
+			if !strings.Contains(doc, s) {
+				t.Errorf("docs/configuration.md lacks %q (key %s)", s, k.Name)
+			}
+		}
+	}
+}

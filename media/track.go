@@ -29,8 +29,10 @@ type Stream struct {
 	BitDepth   int   // bits per sample of the source; 0 for lossy codecs
 	BitRate    int   // average bits per second over the whole file
 	Samples    int64 // exact length in sample frames, after encoder delay and padding are trimmed
-	// EncoderDelay and Padding are the sample frames an MP3 decoder emits
-	// before and after the real audio (LAME tag); the engine trims them.
+	// EncoderDelay and Padding are the sample frames the decoder (go-mp3,
+	// which decodes the Xing/Info frame as silence too) emits before and
+	// after the real audio, from the LAME tag; the engine skips them so
+	// gapless albums play gapless. Zero for other formats.
 	EncoderDelay int
 	Padding      int
 }

@@ -126,6 +126,13 @@ func probeMP3(r io.ReaderAt, size int64) (media.Info, error) {
 		return media.Info{}, fmt.Errorf("%w: MPEG-%s Layer %s audio (MP%d); attune plays Layer III (MP3)",
 			media.ErrUnsupported, m.Version, roman(m.Layer), m.Layer)
 	}
+	// go-mp3 decodes every frame, the Xing/Info frame too (as silence);
+	// say where in its output the real audio lies.
+	decoded := m.Frames * int64(m.SamplesPerFrame)
+	if m.Tag != "" {
+		decoded += int64(m.SamplesPerFrame)
+	}
+	lead := m.LeadingSamples()
 	return media.Info{Stream: media.Stream{
 		Format:       media.FormatMP3,
 		Codec:        "mp3",
@@ -133,8 +140,8 @@ func probeMP3(r io.ReaderAt, size int64) (media.Info, error) {
 		Channels:     m.Channels,
 		BitRate:      m.BitRate,
 		Samples:      m.Samples,
-		EncoderDelay: m.EncoderDelay,
-		Padding:      m.Padding,
+		EncoderDelay: int(lead),
+		Padding:      int(max(decoded-lead-m.Samples, 0)),
 	}}, nil
 }
 

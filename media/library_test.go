@@ -42,7 +42,12 @@ type collect struct {
 	results map[string]media.Result
 }
 
-func (c *collect) Start(n int) { c.total = n; c.results = map[string]media.Result{} }
+func (c *collect) Start(n int) {
+	c.total = n
+	if c.results == nil {
+		c.results = map[string]media.Result{}
+	}
+}
 func (c *collect) Done(r media.Result) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -298,6 +303,9 @@ func TestLibrary_Scan(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if sum[media.StatusExists] != 1 || sum[media.StatusUpdated] != 1 || sum[media.StatusRemoved] != 1 {
+		t.Errorf("scan after rename, change and removal: %v, want 1 exists, 1 updated, 1 removed (the junk was never in the library)", sum)
+	}
 	if got := rep.results[renamed]; got.Status != media.StatusExists || got.ID != idA {
 		t.Errorf("renamed file: %+v, want exists with id %s", got, idA)
 	}
@@ -337,4 +345,51 @@ func TestLibrary_Scan(t *testing.T) {
 	if got := rep.results[back]; got.ID != idA || got.Status != media.StatusExists {
 		t.Errorf("returning file = %+v, want exists as %s", got, idA)
 	}
+}
+
+// cancelAfter cancels the run once it has seen n results, as Ctrl-C would
+// in the middle of an import.
+type cancelAfter struct {
+	collect
+	n      int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Done(r media.Result) {
+	c.collect.Done(r)
+	if len(c.results) >= c.n {
+		c.cancel()
+	}
+}
+
+func TestLibrary_Add_interrupted(t *testing.T) {
+	f := newFixture(t, 0)
+	var paths []string
+	for i := range 60 {
+		paths = append(paths, write(t, filepath.Join(f.src, fmt.Sprintf("%02d.wav", i)), fmt.Sprintf("AUDIO %d %s", i, strings.Repeat("x", 1<<16))))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	rep := &cancelAfter{n: 5, cancel: cancel}
+	rep.Start(0)
+	_, err := f.lib.Add(ctx, paths, rep)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	// Every file is wholly in the library or not at all: each managed file
+	// has its row and each row its file, and no temporary file is left.
+	files, err := f.st.Files(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	onDisk := managedFiles(t, f.dir)
+	if len(files) != len(onDisk) || len(files) >= len(paths) {
+		t.Fatalf("after interrupt: %d rows, %d managed files (%v); want equal and fewer than %d", len(files), len(onDisk), onDisk, len(paths))
+	}
+	for _, fl := range files {
+		if _, err := os.Stat(fl.Path); err != nil {
+			t.Errorf("row without file: %v", err)
+		}
+	}
+	t.Logf("interrupted after %d of %d files", len(files), len(paths))
 }

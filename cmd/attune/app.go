@@ -25,11 +25,6 @@ const (
 	exitInterrupt = 130
 )
 
-// usageError is a mistake on the command line: exit status 2, with usage.
-type usageError struct{ msg string }
-
-func (e usageError) Error() string { return e.msg }
-
 // env is what a command runs with: the process's streams and the loaded
 // configuration. Commands take it instead of reaching for globals, so tests
 // run them in-process.

@@ -231,7 +231,7 @@ func withLibrary(ctx context.Context, e *env, fn func(*media.Library) int) int {
 		fmt.Fprintf(e.stderr, "attune: find my own executable to run the probe worker: %v\n", err)
 		return exitFailure
 	}
-	pool, err := sandbox.New(sandbox.Config{
+	pool, err := sandbox.New(ctx, sandbox.Config{
 		Command:     []string{exe, probeWorkerName},
 		Workers:     c.Library.Workers,
 		Timeout:     c.Library.ProbeTimeout,
@@ -262,11 +262,7 @@ func probeWorkerCommand() *command {
 		hidden:   true,
 		noConfig: true,
 		run: func(ctx context.Context, e *env, _ any, _ []string) int {
-			if err := sandbox.LimitMemory(sandbox.DefaultMemoryLimit); err != nil {
-				fmt.Fprintf(e.stderr, "probe-worker: %v\n", err)
-				return exitFailure
-			}
-			if err := sandbox.Serve(ctx, e.stdin, e.stdout, probe.File); err != nil && !errors.Is(err, context.Canceled) {
+			if err := sandbox.ServeChild(ctx, probe.File); err != nil && !errors.Is(err, context.Canceled) {
 				fmt.Fprintf(e.stderr, "probe-worker: %v\n", err)
 				return exitFailure
 			}

@@ -14,7 +14,9 @@ func TestFixtures_decode(t *testing.T) {
 	for name, data := range map[string][]byte{"wav": WAV(tone), "flac": MustFLAC(t, tone)} {
 		t.Run(name, func(t *testing.T) {
 			var (
-				s   interface{ Stream([][2]float64) (int, bool) }
+				s interface {
+					Stream([][2]float64) (int, bool)
+				}
 				err error
 			)
 			if name == "wav" {

@@ -121,65 +121,71 @@ func (l *Library) Add(ctx context.Context, paths []string, rep Reporter) (Summar
 			rep.Done(r)
 		}
 	}
-	sum, err := run(ctx, l.cfg.Workers, files, rep, l.addFile)
+	sum, err := run(ctx, l.store, l.cfg.Workers, files, rep, l.addFile)
 	if sum != nil {
 		sum[StatusRejected] += len(missing)
 	}
 	return sum, err
 }
 
-// addFile imports one file: hash, look up, probe, copy, record.
-func (l *Library) addFile(ctx context.Context, path string) (Result, error) {
+// addFile imports one file: hash, look up, probe, copy; the row is written
+// by the caller's batch writer.
+func (l *Library) addFile(ctx context.Context, path string) (Result, *pending, error) {
 	res := Result{Path: path}
 	fi, err := l.statFile(path)
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	id, err := hashFile(ctx, path)
 	if err != nil {
-		return res, err
+		return res, nil, err
 	}
 	res.ID = id
 	existing, err := l.store.Track(ctx, id)
 	switch {
 	case err == nil && existing.Path != "":
-		return resultFor(path, existing, StatusExists), nil
+		return resultFor(path, existing, StatusExists), nil, nil
 	case err != nil && !errors.Is(err, ErrNotFound):
-		return res, fmt.Errorf("look up track %s: %w", id, err)
+		return res, nil, fmt.Errorf("look up track %s: %w", id, err)
 	}
 	info, err := l.prober.Probe(ctx, path)
 	if err != nil {
 		if ctx.Err() != nil {
-			return res, ctx.Err()
+			return res, nil, ctx.Err()
 		}
-		return res, reject("%v", err)
+		return res, nil, reject("%v", err)
 	}
-	dst, err := l.copyIn(ctx, path, id, info.Stream.Format)
+	dst, created, err := l.copyIn(ctx, path, id, info.Stream.Format)
 	if err != nil {
-		return res, err
+		return res, nil, err
+	}
+	undo := func() {
+		// Only a copy this file made goes: another file of the same
+		// content may have made it, and its row may have landed.
+		if created {
+			_ = os.Remove(dst)
+		}
 	}
 	dstInfo, err := os.Stat(dst)
 	if err != nil {
-		return res, reject("stat the copy: %v", describeOSError(err))
+		undo()
+		return res, nil, reject("stat the copy: %v", describeOSError(err))
 	}
 	t := Track{ID: id, Path: dst, Size: fi.Size(), ModTime: dstInfo.ModTime(), Info: info, AddedAt: l.now().UTC()}
 	if existing.ID != "" {
 		t.Curation = existing.Curation // a returning track keeps what clinicians said of it
 	}
-	added, err := l.store.AddTrack(ctx, t, File{Path: dst, TrackID: id, Size: dstInfo.Size(), ModTime: dstInfo.ModTime()})
-	if err != nil {
-		// The row did not land: neither may the copy. A copy that another
-		// worker made of the same content is the same bytes under the same
-		// name, so removing it here is only wrong if that worker's row
-		// landed, and then AddTrack did not fail for it.
-		_ = os.Remove(dst)
-		return res, fmt.Errorf("record %s: %w", path, err)
+	p := &pending{
+		res:     resultFor(path, t, StatusAdded),
+		add:     TrackFile{Track: t, File: File{Path: dst, TrackID: id, Size: dstInfo.Size(), ModTime: dstInfo.ModTime()}},
+		ifAdded: StatusAdded,
+		ifKnown: StatusExists, // the same content arrived twice in this run
+		undo:    undo,
 	}
-	status := StatusAdded
-	if !added && existing.ID == "" {
-		status = StatusExists // the same content arrived twice in this run
+	if existing.ID != "" {
+		p.ifKnown = StatusAdded // its row was there, without a file: this file brings it back
 	}
-	return resultFor(path, t, status), nil
+	return Result{}, p, nil
 }
 
 // ManagedPath is where the library keeps a track's copy: fanned out by the
@@ -191,26 +197,26 @@ func ManagedPath(dir, id string, f Format) string {
 // copyIn copies src into the managed folder atomically: a temporary file in
 // the same file system, fsynced, checked against id, renamed into place, the
 // folder fsynced. On any failure nothing is left behind.
-func (l *Library) copyIn(ctx context.Context, src, id string, f Format) (dst string, err error) {
+func (l *Library) copyIn(ctx context.Context, src, id string, f Format) (dst string, created bool, err error) {
 	dst = ManagedPath(l.cfg.Dir, id, f)
 	if _, err := os.Stat(dst); err == nil {
-		return dst, nil // the same bytes are already there
+		return dst, false, nil // the same bytes are already there
 	}
 	tmpDir := filepath.Join(l.cfg.Dir, ".incoming")
 	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
-		return "", fmt.Errorf("create %s: %w", tmpDir, err)
+		return "", false, fmt.Errorf("create %s: %w", tmpDir, err)
 	}
 	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
-		return "", fmt.Errorf("create %s: %w", filepath.Dir(dst), err)
+		return "", false, fmt.Errorf("create %s: %w", filepath.Dir(dst), err)
 	}
 	in, err := os.Open(src)
 	if err != nil {
-		return "", reject("%s", describeOSError(err))
+		return "", false, reject("%s", describeOSError(err))
 	}
 	defer in.Close()
 	tmp, err := os.CreateTemp(tmpDir, id+"-*.part")
 	if err != nil {
-		return "", fmt.Errorf("create a temporary file in %s: %w", tmpDir, err)
+		return "", false, fmt.Errorf("create a temporary file in %s: %w", tmpDir, err)
 	}
 	defer func() {
 		if err != nil {
@@ -221,27 +227,27 @@ func (l *Library) copyIn(ctx context.Context, src, id string, f Format) (dst str
 	h := sha256.New()
 	if _, err := io.Copy(io.MultiWriter(tmp, h), ctxReader{ctx, in}); err != nil {
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return "", false, ctx.Err()
 		}
-		return "", fmt.Errorf("copy %s into the library: %w", src, err)
+		return "", false, fmt.Errorf("copy %s into the library: %w", src, err)
 	}
 	if got := hex.EncodeToString(h.Sum(nil))[:IDLength]; got != id {
-		return "", reject("the file changed while it was being imported")
+		return "", false, reject("the file changed while it was being imported")
 	}
 	if err := tmp.Sync(); err != nil {
-		return "", fmt.Errorf("sync %s: %w", tmp.Name(), err)
+		return "", false, fmt.Errorf("sync %s: %w", tmp.Name(), err)
 	}
 	if err := tmp.Close(); err != nil {
-		return "", fmt.Errorf("close %s: %w", tmp.Name(), err)
+		return "", false, fmt.Errorf("close %s: %w", tmp.Name(), err)
 	}
 	if err := ctx.Err(); err != nil {
-		return "", err
+		return "", false, err
 	}
 	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return "", fmt.Errorf("move the copy into place: %w", err)
+		return "", false, fmt.Errorf("move the copy into place: %w", err)
 	}
 	syncDir(filepath.Dir(dst))
-	return dst, nil
+	return dst, true, nil
 }
 
 // syncDir makes a rename durable. Failure only weakens durability across a

@@ -15,6 +15,12 @@ type File struct {
 	ModTime time.Time
 }
 
+// TrackFile is a track and the file it was found in, to record together.
+type TrackFile struct {
+	Track Track
+	File  File
+}
+
 // Errors that callers tell apart with errors.Is.
 var (
 	// ErrNotFound: no such track or file in the store.

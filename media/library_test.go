@@ -222,11 +222,11 @@ func TestLibrary_Add_canceled(t *testing.T) {
 	}
 }
 
-// failingStore makes AddTrack fail, as a full disk or a locked database would.
+// failingStore makes AddTracks fail, as a full disk or a locked database would.
 type failingStore struct{ *store.Store }
 
-func (failingStore) AddTrack(context.Context, media.Track, media.File) (bool, error) {
-	return false, errors.New("disk I/O error")
+func (failingStore) AddTracks(context.Context, []media.TrackFile) ([]bool, error) {
+	return nil, errors.New("disk I/O error")
 }
 
 func TestLibrary_Add_storeFails(t *testing.T) {

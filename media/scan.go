@@ -60,7 +60,7 @@ func (l *Library) Scan(ctx context.Context, rep Reporter) (Summary, error) {
 			work = append(work, it)
 		}
 	}
-	sum, err := run(ctx, l.cfg.Workers, work, rep, l.scanFile)
+	sum, err := run(ctx, l.store, l.cfg.Workers, work, rep, l.scanFile)
 	if err != nil {
 		return sum, err
 	}
@@ -114,24 +114,25 @@ func itemPath(it scanItem) string {
 	return it.known.Path
 }
 
-// scanFile handles a file that is on disk: unchanged, changed or new.
-func (l *Library) scanFile(ctx context.Context, it scanItem) (Result, error) {
+// scanFile handles a file that is on disk: unchanged, changed or new. A new
+// track's row is left to the caller's batch writer.
+func (l *Library) scanFile(ctx context.Context, it scanItem) (Result, *pending, error) {
 	d := it.disk
 	if k := it.known; k != nil && k.Size == d.size && k.ModTime.Equal(d.modTime) {
 		// Unchanged by size and mtime: trust it, as MPD does. This is what
 		// makes a rescan of a large library take a moment.
-		return Result{Path: d.path, ID: k.TrackID, Status: StatusExists}, nil
+		return Result{Path: d.path, ID: k.TrackID, Status: StatusExists}, nil, nil
 	}
 	if l.cfg.MaxFileSize > 0 && d.size > l.cfg.MaxFileSize {
-		return Result{Path: d.path}, reject("file too large: %s, the limit is %s (library.max_file_size)",
+		return Result{Path: d.path}, nil, reject("file too large: %s, the limit is %s (library.max_file_size)",
 			formatBytes(d.size), formatBytes(l.cfg.MaxFileSize))
 	}
 	if d.size == 0 {
-		return Result{Path: d.path}, reject("empty file (0 bytes)")
+		return Result{Path: d.path}, nil, reject("empty file (0 bytes)")
 	}
 	id, err := hashFile(ctx, d.path)
 	if err != nil {
-		return Result{Path: d.path}, err
+		return Result{Path: d.path}, nil, err
 	}
 	file := File{Path: d.path, TrackID: id, Size: d.size, ModTime: d.modTime}
 	t, err := l.store.Track(ctx, id)
@@ -140,37 +141,40 @@ func (l *Library) scanFile(ctx context.Context, it scanItem) (Result, error) {
 		// Known content: a touched file, a renamed or copied one, or one
 		// that came back. Point the path at it; curation stays.
 		if err := l.store.PutFile(ctx, file); err != nil {
-			return Result{Path: d.path}, fmt.Errorf("record %s: %w", d.path, err)
+			return Result{Path: d.path}, nil, fmt.Errorf("record %s: %w", d.path, err)
 		}
 		status := StatusExists
 		if it.known != nil && it.known.TrackID != id {
 			status = StatusUpdated
 		}
-		return resultFor(d.path, t, status), nil
+		return resultFor(d.path, t, status), nil, nil
 	case !errors.Is(err, ErrNotFound):
-		return Result{Path: d.path}, fmt.Errorf("look up track %s: %w", id, err)
+		return Result{Path: d.path}, nil, fmt.Errorf("look up track %s: %w", id, err)
 	}
 	info, err := l.prober.Probe(ctx, d.path)
 	if err != nil {
 		if ctx.Err() != nil {
-			return Result{Path: d.path}, ctx.Err()
+			return Result{Path: d.path}, nil, ctx.Err()
 		}
 		if it.known != nil {
 			// The file was good and is now bad: forget this path, so the
 			// library does not offer a file that will not play.
 			if rerr := l.store.RemoveFile(ctx, d.path); rerr != nil {
-				return Result{Path: d.path}, fmt.Errorf("forget %s: %w", d.path, rerr)
+				return Result{Path: d.path}, nil, fmt.Errorf("forget %s: %w", d.path, rerr)
 			}
 		}
-		return Result{Path: d.path, ID: id}, reject("%v", err)
+		return Result{Path: d.path, ID: id}, nil, reject("%v", err)
 	}
 	t = Track{ID: id, Path: d.path, Size: d.size, ModTime: d.modTime, Info: info, AddedAt: l.now().UTC()}
-	if _, err := l.store.AddTrack(ctx, t, file); err != nil {
-		return Result{Path: d.path}, fmt.Errorf("record %s: %w", d.path, err)
-	}
 	status := StatusAdded
 	if it.known != nil {
 		status = StatusUpdated
 	}
-	return resultFor(d.path, t, status), nil
+	return Result{}, &pending{
+		res:     resultFor(d.path, t, status),
+		add:     TrackFile{Track: t, File: file},
+		ifAdded: status,
+		ifKnown: status,    // the same content in two places at once: both rows land
+		undo:    func() {}, // a watched file is never written: nothing to undo
+	}, nil
 }

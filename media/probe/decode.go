@@ -15,7 +15,7 @@ import (
 // checkFrames is how much audio decodeCheck decodes: enough to run every
 // decoder through its setup and first frames (where crafted headers bite),
 // little enough that a probe stays cheap.
-const checkFrames = 4096
+const checkFrames = 512
 
 // decodeCheck decodes the start of a file with the decoder the engine will use,
 // so that the library never accepts a file the engine cannot open. Decoders
@@ -34,15 +34,18 @@ func decodeCheck(r io.ReadSeeker, k kind, wantRate int) (err error) {
 		s      beep.StreamSeekCloser
 		format beep.Format
 	)
+	// Every decoder closes what it reads when it is closed; the caller
+	// owns the file, so each gets a wrapper whose Close does nothing.
+	rc := readSeekNopCloser{r}
 	switch k {
 	case kindMP3:
-		s, format, err = mp3.Decode(readSeekNopCloser{r})
+		s, format, err = mp3.Decode(rc)
 	case kindFLAC:
-		s, format, err = flac.Decode(r)
+		s, format, err = flac.Decode(rc)
 	case kindOgg:
-		s, format, err = vorbis.Decode(readSeekNopCloser{r})
+		s, format, err = vorbis.Decode(rc)
 	case kindWAV:
-		s, format, err = wav.Decode(r)
+		s, format, err = wav.Decode(rc)
 	default:
 		return fmt.Errorf("no decoder for this format")
 	}
@@ -78,8 +81,8 @@ func decodeCheck(r io.ReadSeeker, k kind, wantRate int) (err error) {
 	return nil
 }
 
-// readSeekNopCloser lets a decoder that insists on an io.ReadCloser (and type-
-// asserts io.Seeker for seeking) read a file it must not close.
+// readSeekNopCloser lets a decoder read (and, by type assertion, seek) a
+// file it must not close.
 type readSeekNopCloser struct{ io.ReadSeeker }
 
 func (readSeekNopCloser) Close() error { return nil }

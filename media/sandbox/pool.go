@@ -37,11 +37,13 @@ const (
 	// 686 MiB at start-up, so it does not start below ~700 MiB; 768 MiB
 	// leaves ~80 MB of heap, 1 GiB ~350–400 MB, 2 GiB ~900 MB. Between about
 	// 1.1 and 1.25 GiB the runtime makes its larger 1.17 GiB reservation and
-	// starves (1152 MiB does not start, 1280 MiB leaves ~100 MB). 1 GiB gives
-	// a probe ten times what headers, cover art and a little decoding need,
-	// and kills a decoder that believes a crafted header within a fraction of
-	// a second, while a few children cannot exhaust a small machine's RAM.
-	DefaultMemoryLimit = 1 << 30
+	// starves. attune itself links cgo (through net), so every thread also
+	// reserves a pthread stack: under 1 GiB, 4 of 40 probe workers died at
+	// start-up in pthread_create, 5 of 40 under 1.5 GiB, none under 2 GiB.
+	// 2 GiB still kills a decoder that believes a crafted header (the known
+	// case asks for ~11 GB) within a fraction of a second, and two children
+	// cannot exhaust a small machine's RAM.
+	DefaultMemoryLimit = 2 << 30
 )
 
 // Limits of the protocol and of child start-up.

@@ -43,7 +43,7 @@ func applyMemoryLimit() error {
 		// Exec keeps fds 3 and 4: the parent made them without close-on-exec.
 		// In a cgo binary (net links runtime/cgo) every thread is a pthread,
 		// and glibc reserves a 64 MiB malloc arena per thread: under a
-		// 1 GiB limit pthread_create then fails and the runtime aborts
+		// tight limit pthread_create can fail and the runtime aborts
 		// (measured with attune itself). One arena is plenty for a prober.
 		env := append(os.Environ(), "MALLOC_ARENA_MAX=1")
 		err := unix.Exec("/proc/self/exe", os.Args, env)

@@ -36,7 +36,7 @@ func TestStore_ConcurrentReadThenWrite(t *testing.T) {
 					if _, err := tx.ExecContext(ctx, `UPDATE tracks SET year = ? WHERE id = 'counter'`, year+1); err != nil {
 						return fmt.Errorf("write: %w", err)
 					}
-					return upsertFile(ctx, tx, media.File{
+					return upsertFile(ctx, tx, nil, media.File{
 						Path: fmt.Sprintf("/m/%d/%d", g, i), TrackID: "counter", ModTime: time.Now(),
 					})
 				})

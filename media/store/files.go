@@ -48,7 +48,7 @@ func (s *Store) PutFile(ctx context.Context, f media.File) error {
 		if err != nil {
 			return fmt.Errorf("look up track %s: %w", f.TrackID, err)
 		}
-		return upsertFile(ctx, tx, f)
+		return upsertFile(ctx, tx, s.upsertFile, f)
 	})
 	if err != nil {
 		return fmt.Errorf("put file %s: %w", f.Path, err)
@@ -67,11 +67,17 @@ func (s *Store) RemoveFile(ctx context.Context, path string) error {
 	return mustAffect(res, fmt.Sprintf("remove file %s", path))
 }
 
-func upsertFile(ctx context.Context, tx *sql.Tx, f media.File) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO files (path, track_id, size, mtime) VALUES (?, ?, ?, ?)
-		ON CONFLICT (path) DO UPDATE SET
-			track_id = excluded.track_id, size = excluded.size, mtime = excluded.mtime`,
-		f.Path, f.TrackID, f.Size, toNanos(f.ModTime))
+const upsertFileSQL = `INSERT INTO files (path, track_id, size, mtime) VALUES (?, ?, ?, ?)
+	ON CONFLICT (path) DO UPDATE SET
+		track_id = excluded.track_id, size = excluded.size, mtime = excluded.mtime`
+
+func upsertFile(ctx context.Context, tx *sql.Tx, stmt *sql.Stmt, f media.File) error {
+	var err error
+	if stmt != nil {
+		_, err = tx.StmtContext(ctx, stmt).ExecContext(ctx, f.Path, f.TrackID, f.Size, toNanos(f.ModTime))
+	} else {
+		_, err = tx.ExecContext(ctx, upsertFileSQL, f.Path, f.TrackID, f.Size, toNanos(f.ModTime))
+	}
 	if err != nil {
 		return fmt.Errorf("upsert file: %w", err)
 	}

@@ -34,6 +34,9 @@ const busyTimeoutMS = 10000
 // concurrent use.
 type Store struct {
 	db *sql.DB
+	// Statements on the import path, prepared once: compiling them (with
+	// the search index's triggers) cost more than running them.
+	insertTrack, upsertFile, selectTrack *sql.Stmt
 }
 
 // Open opens (creating it and its parent directory if missing) the attune
@@ -58,7 +61,29 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open library %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	s := &Store{db: db}
+	if err := s.prepare(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open library %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func (s *Store) prepare(ctx context.Context) error {
+	for _, st := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		{&s.insertTrack, insertTrackSQL()},
+		{&s.upsertFile, upsertFileSQL},
+		{&s.selectTrack, selectTracks + ` WHERE t.id = ?`},
+	} {
+		var err error
+		if *st.stmt, err = s.db.PrepareContext(ctx, st.sql); err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+	}
+	return nil
 }
 
 // OpenDB opens the attune database at path with the settings every package
@@ -116,6 +141,9 @@ func dsn(abs string) string {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	for _, st := range []*sql.Stmt{s.insertTrack, s.upsertFile, s.selectTrack} {
+		st.Close()
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close library: %w", err)
 	}

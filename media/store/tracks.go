@@ -91,7 +91,7 @@ func scanTrack(row scanner) (media.Track, error) {
 // Track returns the track with the given content id, or an error wrapping
 // media.ErrNotFound.
 func (s *Store) Track(ctx context.Context, id string) (media.Track, error) {
-	t, err := scanTrack(s.db.QueryRowContext(ctx, selectTracks+` WHERE t.id = ?`, id))
+	t, err := scanTrack(s.selectTrack.QueryRowContext(ctx, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return media.Track{}, fmt.Errorf("track %s: %w", id, media.ErrNotFound)
 	}
@@ -101,55 +101,92 @@ func (s *Store) Track(ctx context.Context, id string) (media.Track, error) {
 	return t, nil
 }
 
+// insertTrackSQL inserts a track unless its id is known: the id, the info
+// columns, then instrumental, intensity, notes and added_at.
+func insertTrackSQL() string {
+	return `INSERT INTO tracks (id, ` + infoColumns + `,
+	instrumental, intensity, notes, added_at)
+	VALUES (?` + strings.Repeat(", ?", 1+strings.Count(infoColumns, ",")+4) + `)
+	ON CONFLICT (id) DO NOTHING`
+}
+
 // AddTrack records that file f holds track t, in one transaction: it inserts
 // the track if its id is new (added is then true; t.Curation is stored with
 // it and t.AddedAt defaults to now) and inserts or updates the file row. A
 // known track keeps its info and curation: use UpdateInfo and SetCuration to
 // change them. f.TrackID may be empty; otherwise it must equal t.ID.
 func (s *Store) AddTrack(ctx context.Context, t media.Track, f media.File) (added bool, err error) {
-	if t.ID == "" {
-		return false, errors.New("add track: empty id")
-	}
-	if f.TrackID == "" {
-		f.TrackID = t.ID
-	}
-	if f.TrackID != t.ID {
-		return false, fmt.Errorf("add track %s: file %s belongs to track %s", t.ID, f.Path, f.TrackID)
-	}
-	if f.Path == "" {
-		return false, fmt.Errorf("add track %s: empty file path", t.ID)
-	}
-	cur, err := normalizeCuration(t.Curation)
+	got, err := s.AddTracks(ctx, []media.TrackFile{{Track: t, File: f}})
 	if err != nil {
-		return false, fmt.Errorf("add track %s: %w", t.ID, err)
+		return false, err
 	}
-	if t.AddedAt.IsZero() {
-		t.AddedAt = time.Now()
-	}
+	return got[0], nil
+}
 
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+// AddTracks is AddTrack for many tracks in one transaction: all land or none
+// do. A library scan writes in batches like this, since a commit costs far
+// more than a row. added[i] tells whether adds[i].Track was new.
+func (s *Store) AddTracks(ctx context.Context, adds []media.TrackFile) (added []bool, err error) {
+	type row struct {
+		args  []any
+		moods []string
+		file  media.File
+	}
+	rows := make([]row, len(adds))
+	for i, a := range adds {
+		t, f := a.Track, a.File
+		if t.ID == "" {
+			return nil, errors.New("add track: empty id")
+		}
+		if f.TrackID == "" {
+			f.TrackID = t.ID
+		}
+		if f.TrackID != t.ID {
+			return nil, fmt.Errorf("add track %s: file %s belongs to track %s", t.ID, f.Path, f.TrackID)
+		}
+		if f.Path == "" {
+			return nil, fmt.Errorf("add track %s: empty file path", t.ID)
+		}
+		cur, err := normalizeCuration(t.Curation)
+		if err != nil {
+			return nil, fmt.Errorf("add track %s: %w", t.ID, err)
+		}
+		if t.AddedAt.IsZero() {
+			t.AddedAt = time.Now()
+		}
 		args := append([]any{t.ID}, infoArgs(t.Info)...)
 		args = append(args, string(cur.Instrumental), cur.Intensity, cur.Notes, toNanos(t.AddedAt))
-		res, err := tx.ExecContext(ctx, `INSERT INTO tracks (id, `+infoColumns+`,
-			instrumental, intensity, notes, added_at)
-			VALUES (?`+strings.Repeat(", ?", len(args)-1)+`)
-			ON CONFLICT (id) DO NOTHING`, args...)
-		if err != nil {
-			return fmt.Errorf("insert track: %w", err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("insert track: %w", err)
-		}
-		if added = n == 1; added {
-			if err := writeMoods(ctx, tx, t.ID, cur.Moods); err != nil {
-				return err
+		rows[i] = row{args: args, moods: cur.Moods, file: f}
+	}
+
+	added = make([]bool, len(adds))
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		insert := tx.StmtContext(ctx, s.insertTrack)
+		for i, r := range rows {
+			res, err := insert.ExecContext(ctx, r.args...)
+			if err != nil {
+				return fmt.Errorf("insert track %s: %w", r.file.TrackID, err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("insert track %s: %w", r.file.TrackID, err)
+			}
+			if added[i] = n == 1; added[i] {
+				if err := writeMoods(ctx, tx, r.file.TrackID, r.moods); err != nil {
+					return err
+				}
+			}
+			if err := upsertFile(ctx, tx, s.upsertFile, r.file); err != nil {
+				return fmt.Errorf("%s: %w", r.file.Path, err)
 			}
 		}
-		return upsertFile(ctx, tx, f)
+		return nil
 	})
 	if err != nil {
-		return false, fmt.Errorf("add track %s (%s): %w", t.ID, f.Path, err)
+		if len(adds) == 1 {
+			return nil, fmt.Errorf("add track %s (%s): %w", adds[0].Track.ID, adds[0].File.Path, err)
+		}
+		return nil, fmt.Errorf("add %d tracks: %w", len(adds), err)
 	}
 	return added, nil
 }

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // IDLength is the number of hex digits of a track id: 96 bits of SHA-256,
@@ -121,6 +122,7 @@ func (l *Library) Add(ctx context.Context, paths []string, rep Reporter) (Summar
 			rep.Done(r)
 		}
 	}
+	l.sweepIncoming()
 	sum, err := run(ctx, l.store, l.cfg.Workers, files, rep, l.addFile)
 	if sum != nil {
 		sum[StatusRejected] += len(missing)
@@ -188,6 +190,30 @@ func (l *Library) addFile(ctx context.Context, path string) (Result, *pending, e
 	return Result{}, p, nil
 }
 
+// staleAfter is how old a temporary copy must be before a later import
+// removes it: older than any copy in progress in another attune process.
+const staleAfter = time.Hour
+
+// sweepIncoming removes temporary copies that a killed import (power cut,
+// kill -9) left in the managed folder. Failures only leave litter.
+func (l *Library) sweepIncoming() {
+	dir := filepath.Join(l.cfg.Dir, incomingDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		fi, err := e.Info()
+		if err == nil && strings.HasSuffix(e.Name(), ".part") && l.now().Sub(fi.ModTime()) > staleAfter {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// incomingDir is the hidden folder of the managed folder where copies are
+// written before they are renamed into place; scans skip it.
+const incomingDir = ".incoming"
+
 // ManagedPath is where the library keeps a track's copy: fanned out by the
 // first two hex digits so no folder grows huge.
 func ManagedPath(dir, id string, f Format) string {
@@ -202,7 +228,7 @@ func (l *Library) copyIn(ctx context.Context, src, id string, f Format) (dst str
 	if _, err := os.Stat(dst); err == nil {
 		return dst, false, nil // the same bytes are already there
 	}
-	tmpDir := filepath.Join(l.cfg.Dir, ".incoming")
+	tmpDir := filepath.Join(l.cfg.Dir, incomingDir)
 	if err := os.MkdirAll(tmpDir, 0o750); err != nil {
 		return "", false, fmt.Errorf("create %s: %w", tmpDir, err)
 	}

@@ -393,3 +393,24 @@ func TestLibrary_Add_interrupted(t *testing.T) {
 	}
 	t.Logf("interrupted after %d of %d files", len(files), len(paths))
 }
+
+// A copy left half-written by a killed import is swept by the next one; a
+// fresh one (another import in progress) is left alone.
+func TestLibrary_Add_sweepsStaleCopies(t *testing.T) {
+	f := newFixture(t, 0)
+	stale := write(t, filepath.Join(f.dir, ".incoming", "abc-1.part"), "half a file")
+	fresh := write(t, filepath.Join(f.dir, ".incoming", "def-2.part"), "being written")
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(stale, old, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.lib.Add(context.Background(), []string{write(t, filepath.Join(f.src, "a.wav"), "AUDIO a")}, &collect{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("stale temporary copy still there (err %v)", err)
+	}
+	if _, err := os.Stat(fresh); err != nil {
+		t.Errorf("a fresh temporary copy was removed: %v", err)
+	}
+}

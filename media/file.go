@@ -2,6 +2,7 @@ package media
 
 import (
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -30,3 +31,25 @@ var (
 	// ErrInvalid: a file that is damaged, truncated or not audio at all.
 	ErrInvalid = errors.New("invalid file")
 )
+
+// Invalidf reports what is wrong with a damaged, truncated or non-audio file.
+// The error's text is the formatted reason alone, for the caller to put in
+// context ("FLAC: " + reason), and it matches ErrInvalid with errors.Is.
+func Invalidf(format string, args ...any) error {
+	return &kindError{kind: ErrInvalid, msg: fmt.Sprintf(format, args...)}
+}
+
+// Unsupportedf reports a valid file using a feature attune does not play,
+// as Invalidf does; the error matches ErrUnsupported with errors.Is.
+func Unsupportedf(format string, args ...any) error {
+	return &kindError{kind: ErrUnsupported, msg: fmt.Sprintf(format, args...)}
+}
+
+// kindError is a one-line reason tied to the error kind callers tell apart.
+type kindError struct {
+	kind error // ErrInvalid or ErrUnsupported
+	msg  string
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }

@@ -1,88 +1,26 @@
 package main
 
 import (
-	"encoding/csv"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"attune/media"
+	"attune/media/mediatest"
 )
-
-// corpusDir finds ../shared/corpus (or $ATTUNE_CORPUS), or skips the test
-// with a visible reason: the corpus is extra test data, not a requirement.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("ATTUNE_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(abs, "music")); err != nil {
-		t.Skipf("SKIP: the shared test corpus is not at %s (set ATTUNE_CORPUS): %v", abs, err)
-	}
-	return abs
-}
-
-// manifestRow is one line of corpus/music/mixed/manifest.tsv (ffmpeg's view).
-type manifestRow struct {
-	path, variant, codec string
-	sampleRate, channels int
-	duration             float64
-	artist, title, album string
-}
-
-func readManifest(t *testing.T, path string) []manifestRow {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comma, r.LazyQuotes, r.FieldsPerRecord = '\t', true, -1
-	var rows []manifestRow
-	header := true
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if header {
-			header = false
-			continue
-		}
-		get := func(i int) string {
-			if i < len(rec) {
-				return rec[i]
-			}
-			return ""
-		}
-		rate, _ := strconv.Atoi(get(3))
-		ch, _ := strconv.Atoi(get(4))
-		dur, _ := strconv.ParseFloat(get(7), 64)
-		rows = append(rows, manifestRow{path: get(0), variant: get(1), codec: get(2), sampleRate: rate, channels: ch,
-			duration: dur, artist: get(9), title: get(10), album: get(11)})
-	}
-	return rows
-}
 
 // The acceptance test: every playable file of the real library is
 // imported with the right format, duration and tags; every broken or
 // unsupported one is rejected with its reason; nothing crashes; a second run
 // finds everything already there.
 func TestCorpus_libraryAddMusic(t *testing.T) {
-	corpus := corpusDir(t)
+	corpus := mediatest.Corpus(t)
+	rows := mediatest.Manifest(t) // before isolate hides $ATTUNE_CORPUS
+	if len(rows) < 50 {
+		t.Fatalf("manifest has %d rows; is the corpus complete?", len(rows))
+	}
 	isolate(t)
 	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
 	music := filepath.Join(corpus, "music")
@@ -97,52 +35,48 @@ func TestCorpus_libraryAddMusic(t *testing.T) {
 		results[rel] = r
 	}
 
-	rows := readManifest(t, filepath.Join(music, "mixed", "manifest.tsv"))
-	if len(rows) < 50 {
-		t.Fatalf("manifest has %d rows; is the corpus complete?", len(rows))
-	}
 	// Every variant is a clip of the same master, so each decodes to the
 	// master's length: the lossless FLAC variant's. (ffprobe's duration for
 	// an MP3 with a LAME tag includes encoder delay and padding — 42 to
 	// 60 ms here — which a gapless player does not play.)
 	master := map[string]float64{}
 	for _, row := range rows {
-		if row.variant == "flac-16-44k" {
-			master[trackKey(row.path)] = row.duration
+		if row.Variant == "flac-16-44k" {
+			master[trackKey(row.Path)] = row.Duration
 		}
 	}
 	for _, row := range rows {
-		r, ok := results[filepath.Join("mixed", row.path)]
+		r, ok := results[filepath.Join("mixed", row.Path)]
 		if !ok {
-			t.Errorf("%s: no result", row.path)
+			t.Errorf("%s: no result", row.Path)
 			continue
 		}
 		switch {
-		case row.variant == "broken":
+		case row.Variant == "broken":
 			if r.Status != media.StatusRejected || r.Error == "" {
-				t.Errorf("%s (broken): status %q, error %q; want rejected with a reason", row.path, r.Status, r.Error)
+				t.Errorf("%s (broken): status %q, error %q; want rejected with a reason", row.Path, r.Status, r.Error)
 			}
-		case row.codec == "aac" || row.codec == "opus":
+		case row.Codec == "aac" || row.Codec == "opus":
 			if r.Status != media.StatusRejected || !strings.HasPrefix(r.Error, "unsupported format: ") {
-				t.Errorf("%s (%s): status %q, error %q; want unsupported format", row.path, row.codec, r.Status, r.Error)
+				t.Errorf("%s (%s): status %q, error %q; want unsupported format", row.Path, row.Codec, r.Status, r.Error)
 			}
 		default:
 			if r.Status != media.StatusAdded && r.Status != media.StatusExists {
-				t.Errorf("%s: status %q (%s), want added", row.path, r.Status, r.Error)
+				t.Errorf("%s: status %q (%s), want added", row.Path, r.Status, r.Error)
 				continue
 			}
 			got := float64(r.DurationMS) / 1000
-			if want := master[trackKey(row.path)]; math.Abs(got-want) > 0.050 {
-				t.Errorf("%s: duration %.3f s, the master clip is %.3f s", row.path, got, want)
+			if want := master[trackKey(row.Path)]; math.Abs(got-want) > 0.050 {
+				t.Errorf("%s: duration %.3f s, the master clip is %.3f s", row.Path, got, want)
 			}
-			if row.codec != "mp3" && math.Abs(got-row.duration) > 0.002 {
-				t.Errorf("%s: duration %.3f s, ffmpeg says %.3f s", row.path, got, row.duration)
+			if row.Codec != "mp3" && math.Abs(got-row.Duration) > 0.002 {
+				t.Errorf("%s: duration %.3f s, ffmpeg says %.3f s", row.Path, got, row.Duration)
 			}
-			if r.SampleRate != row.sampleRate || r.Channels != row.channels {
-				t.Errorf("%s: %d Hz %d ch, want %d Hz %d ch", row.path, r.SampleRate, r.Channels, row.sampleRate, row.channels)
+			if r.SampleRate != row.SampleRate || r.Channels != row.Channels {
+				t.Errorf("%s: %d Hz %d ch, want %d Hz %d ch", row.Path, r.SampleRate, r.Channels, row.SampleRate, row.Channels)
 			}
-			if r.Title != row.title || r.Artist != row.artist || r.Album != row.album {
-				t.Errorf("%s: tags %q / %q / %q, want %q / %q / %q", row.path, r.Title, r.Artist, r.Album, row.title, row.artist, row.album)
+			if r.Title != row.Title || r.Artist != row.Artist || r.Album != row.Album {
+				t.Errorf("%s: tags %q / %q / %q, want %q / %q / %q", row.Path, r.Title, r.Artist, r.Album, row.Title, row.Artist, row.Album)
 			}
 		}
 	}
@@ -166,7 +100,7 @@ func TestCorpus_libraryAddMusic(t *testing.T) {
 // Hostile files made to crash tag readers and decoders: the run must finish
 // with a decision for every file, and no crash.
 func TestCorpus_libraryAddTags(t *testing.T) {
-	corpus := corpusDir(t)
+	corpus := mediatest.Corpus(t)
 	isolate(t)
 	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
 	tags := filepath.Join(corpus, "tags")

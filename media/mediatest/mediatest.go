@@ -1,6 +1,8 @@
-// Package mediatest makes small audio files for tests, as net/http/httptest
-// makes servers: sines rendered to WAV (with LIST/INFO tags) and FLAC (with
-// Vorbis comments), so tests need no committed media and no external tools.
+// Package mediatest provides audio test data, as net/http/httptest provides
+// servers: small sines rendered to WAV (with LIST/INFO tags) and FLAC (with
+// Vorbis comments), so unit tests need no committed media and no external
+// tools, and the shared corpus of real files with its manifest, for the
+// tests that check against them (skipped when it is absent).
 package mediatest
 
 import (

@@ -13,6 +13,8 @@ import (
 	"io"
 
 	"github.com/mewkiz/flac/meta"
+
+	"attune/media"
 )
 
 // Info is what Parse learns about a FLAC file.
@@ -74,7 +76,7 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 			return info, err
 		}
 		if tagSize+4 > size {
-			return info, invalidf("truncated: the ID3v2 tag claims %d bytes, the file has %d", tagSize, size)
+			return info, media.Invalidf("truncated: the ID3v2 tag claims %d bytes, the file has %d", tagSize, size)
 		}
 		info.ID3v2Size = tagSize
 		off = tagSize
@@ -100,7 +102,7 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 	if unsupported == nil && info.ID3v2Size > 0 {
 		// mewkiz/flac v1.0.14 skips the tag through a second bufio.Reader and
 		// loses the bytes that reader buffered, so it never finds "fLaC".
-		unsupported = unsupportedf("ID3v2 tag (%d bytes) before the fLaC marker", info.ID3v2Size)
+		unsupported = media.Unsupportedf("unsupported FLAC feature: ID3v2 tag (%d bytes) before the fLaC marker", info.ID3v2Size)
 	}
 	if unsupported != nil {
 		return info, unsupported
@@ -115,7 +117,7 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 // at the start of b.
 func id3v2Size(b []byte) (int64, error) {
 	if b[3] == 0xFF || b[4] == 0xFF || b[6]|b[7]|b[8]|b[9] >= 0x80 {
-		return 0, invalidf("invalid ID3v2 tag header at byte 0")
+		return 0, media.Invalidf("invalid ID3v2 tag header at byte 0")
 	}
 	n := int64(b[6])<<21 | int64(b[7])<<14 | int64(b[8])<<7 | int64(b[9])
 	n += 10
@@ -137,10 +139,10 @@ func noMarker(r io.ReaderAt, size, off int64) error {
 			continue
 		}
 		if _, ok := parseFrameHeader(buf[i:min(i+maxHeaderLen, len(buf))]); ok {
-			return unsupportedf("no fLaC marker or STREAMINFO, the stream starts with a frame at byte %d", off+int64(i))
+			return media.Unsupportedf("unsupported FLAC feature: no fLaC marker or STREAMINFO, the stream starts with a frame at byte %d", off+int64(i))
 		}
 	}
-	return invalidf("not a FLAC file: no fLaC marker at byte %d", off)
+	return media.Invalidf("not a FLAC file: no fLaC marker at byte %d", off)
 }
 
 // parseMetadata walks the metadata blocks starting at off, fills info from
@@ -149,11 +151,11 @@ func parseMetadata(r io.ReaderAt, size, off int64, info *Info) (int64, error) {
 	br := bufio.NewReaderSize(nil, 16<<10)
 	for i := 0; ; i++ {
 		if i == maxBlocks {
-			return 0, invalidf("more than %d metadata blocks (no last-block flag by byte %d)", maxBlocks, off)
+			return 0, media.Invalidf("more than %d metadata blocks (no last-block flag by byte %d)", maxBlocks, off)
 		}
 		var h [4]byte
 		if off+4 > size {
-			return 0, invalidf("truncated: the file ends at byte %d inside the metadata", size)
+			return 0, media.Invalidf("truncated: the file ends at byte %d inside the metadata", size)
 		}
 		if n, err := r.ReadAt(h[:], off); n < 4 {
 			return 0, fmt.Errorf("read metadata block header at byte %d: %w", off, err)
@@ -164,13 +166,13 @@ func parseMetadata(r io.ReaderAt, size, off int64, info *Info) (int64, error) {
 		body := off + 4
 		switch {
 		case typ == blockInvalid:
-			return 0, invalidf("invalid metadata block type 127 at byte %d", off)
+			return 0, media.Invalidf("invalid metadata block type 127 at byte %d", off)
 		case i == 0 && typ != blockStreamInfo:
-			return 0, invalidf("the first metadata block at byte %d is %s, not STREAMINFO", off, blockName(typ))
+			return 0, media.Invalidf("the first metadata block at byte %d is %s, not STREAMINFO", off, blockName(typ))
 		case i > 0 && typ == blockStreamInfo:
-			return 0, invalidf("a second STREAMINFO block at byte %d", off)
+			return 0, media.Invalidf("a second STREAMINFO block at byte %d", off)
 		case body+length > size:
-			return 0, invalidf("truncated: metadata block %s at byte %d claims %d bytes, the file ends at byte %d",
+			return 0, media.Invalidf("truncated: metadata block %s at byte %d claims %d bytes, the file ends at byte %d",
 				blockName(typ), off, length, size)
 		}
 		sec := io.NewSectionReader(r, off, 4+length)
@@ -192,7 +194,7 @@ func parseMetadata(r io.ReaderAt, size, off int64, info *Info) (int64, error) {
 			br.Reset(sec)
 			_, err := meta.Parse(br)
 			if err != nil && !errors.Is(err, meta.ErrReservedType) {
-				return 0, invalidf("invalid %s metadata block at byte %d: %s", blockName(typ), off, oneLine(err))
+				return 0, media.Invalidf("invalid %s metadata block at byte %d: %s", blockName(typ), off, oneLine(err))
 			}
 		}
 		off = body + length
@@ -204,7 +206,7 @@ func parseMetadata(r io.ReaderAt, size, off int64, info *Info) (int64, error) {
 
 func parseStreamInfo(sec *io.SectionReader, off, length int64, info *Info) error {
 	if length != streamInfoLen {
-		return invalidf("invalid STREAMINFO at byte %d: length %d, want %d", off, length, streamInfoLen)
+		return media.Invalidf("invalid STREAMINFO at byte %d: length %d, want %d", off, length, streamInfoLen)
 	}
 	var b [4 + streamInfoLen]byte
 	if n, err := sec.ReadAt(b[:], 0); n < len(b) {
@@ -223,15 +225,15 @@ func parseStreamInfo(sec *io.SectionReader, off, length int64, info *Info) error
 	copy(info.MD5[:], p[18:])
 	switch {
 	case info.SampleRate == 0:
-		return invalidf("invalid STREAMINFO: sample rate 0")
+		return media.Invalidf("invalid STREAMINFO: sample rate 0")
 	case info.BitDepth < 4:
-		return invalidf("invalid STREAMINFO: %d bits per sample, want 4 to 32", info.BitDepth)
+		return media.Invalidf("invalid STREAMINFO: %d bits per sample, want 4 to 32", info.BitDepth)
 	case info.MinBlockSize < 16:
-		return invalidf("invalid STREAMINFO: minimum block size %d, want at least 16", info.MinBlockSize)
+		return media.Invalidf("invalid STREAMINFO: minimum block size %d, want at least 16", info.MinBlockSize)
 	case info.MaxBlockSize < info.MinBlockSize:
-		return invalidf("invalid STREAMINFO: minimum block size %d exceeds the maximum %d", info.MinBlockSize, info.MaxBlockSize)
+		return media.Invalidf("invalid STREAMINFO: minimum block size %d exceeds the maximum %d", info.MinBlockSize, info.MaxBlockSize)
 	case info.MinFrameSize != 0 && info.MaxFrameSize != 0 && info.MinFrameSize > info.MaxFrameSize:
-		return invalidf("invalid STREAMINFO: minimum frame size %d exceeds the maximum %d", info.MinFrameSize, info.MaxFrameSize)
+		return media.Invalidf("invalid STREAMINFO: minimum frame size %d exceeds the maximum %d", info.MinFrameSize, info.MaxFrameSize)
 	}
 	info.Samples = total // replaced by the frame sum after the walk
 	return nil
@@ -254,7 +256,7 @@ func checkPicture(sec *io.SectionReader, off, length int64) error {
 		return int64(binary.BigEndian.Uint32(b[:])), true
 	}
 	bad := func(what string) error {
-		return invalidf("invalid PICTURE metadata block at byte %d: %s runs past the block's %d bytes", off, what, length)
+		return media.Invalidf("invalid PICTURE metadata block at byte %d: %s runs past the block's %d bytes", off, what, length)
 	}
 	if _, ok := u32(); !ok { // picture type
 		return bad("the picture type")

@@ -2,10 +2,7 @@ package flacfile
 
 import (
 	"bytes"
-	"errors"
-	"io"
 	"math"
-	"strings"
 	"testing"
 
 	beepflac "github.com/gopxl/beep/v2/flac"
@@ -14,35 +11,8 @@ import (
 	"github.com/mewkiz/flac/meta"
 
 	"attune/media"
+	"attune/media/mediatest"
 )
-
-// memFile is an in-memory io.WriteSeeker, so the encoder can rewrite
-// STREAMINFO on Close.
-type memFile struct {
-	b   []byte
-	pos int
-}
-
-func (m *memFile) Write(p []byte) (int, error) {
-	if need := m.pos + len(p); need > len(m.b) {
-		m.b = append(m.b, make([]byte, need-len(m.b))...)
-	}
-	copy(m.b[m.pos:], p)
-	m.pos += len(p)
-	return len(p), nil
-}
-
-func (m *memFile) Seek(off int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-		m.pos = int(off)
-	case io.SeekCurrent:
-		m.pos += int(off)
-	default:
-		m.pos = len(m.b) + int(off)
-	}
-	return int64(m.pos), nil
-}
 
 type fixture struct {
 	rate, channels, bps int
@@ -61,7 +31,7 @@ func makeFLAC(tb testing.TB, f fixture) []byte {
 		NChannels:     uint8(f.channels),
 		BitsPerSample: uint8(f.bps),
 	}
-	out := &memFile{}
+	out := &mediatest.Buffer{}
 	enc, err := flac.NewEncoder(out, info, f.blocks...)
 	if err != nil {
 		tb.Fatalf("NewEncoder: %v", err)
@@ -90,7 +60,7 @@ func makeFLAC(tb testing.TB, f fixture) []byte {
 	if err := enc.Close(); err != nil {
 		tb.Fatalf("Close: %v", err)
 	}
-	return out.b
+	return out.Bytes()
 }
 
 func stereo16() fixture {
@@ -220,18 +190,7 @@ func TestParse_Errors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseBytes(tt.b)
-			if err == nil {
-				t.Fatalf("Parse: nil error, want %q", tt.want)
-			}
-			if !errors.Is(err, tt.kind) {
-				t.Errorf("Parse error %q is not %v", err, tt.kind)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Parse error = %q, want it to contain %q", err, tt.want)
-			}
-			if strings.ContainsAny(err.Error(), "\n") || strings.HasSuffix(err.Error(), ".") {
-				t.Errorf("Parse error %q is not one line without a trailing period", err)
-			}
+			mediatest.CheckError(t, err, tt.kind, tt.want)
 		})
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+
+	"attune/media"
 )
 
 // maxHeaderLen is the longest frame header: sync and codes (4), a 7-byte
@@ -172,9 +174,9 @@ func (c *frameCheck) err() error {
 	case !c.differed:
 		return nil
 	case c.matched:
-		return unsupportedf("%s changes mid-stream (STREAMINFO says %d, the frame at byte %d has %d)", c.name, c.want, c.firstOff, c.firstGot)
+		return media.Unsupportedf("unsupported FLAC feature: %s changes mid-stream (STREAMINFO says %d, the frame at byte %d has %d)", c.name, c.want, c.firstOff, c.firstGot)
 	default:
-		return invalidf("STREAMINFO says %s %d, the frames have %d", c.name, c.want, c.firstGot)
+		return media.Invalidf("STREAMINFO says %s %d, the frames have %d", c.name, c.want, c.firstGot)
 	}
 }
 
@@ -185,7 +187,7 @@ func walkFrames(r io.ReaderAt, size int64, info *Info) (unsupported, err error) 
 	start := info.AudioOffset
 	declared := info.Samples
 	if start >= size {
-		return nil, invalidf("no audio frames after the metadata (the file ends at byte %d)", size)
+		return nil, media.Invalidf("no audio frames after the metadata (the file ends at byte %d)", size)
 	}
 	// A trailing ID3v1 tag is tolerated after the last frame.
 	tagStart := int64(-1)
@@ -201,10 +203,10 @@ func walkFrames(r io.ReaderAt, size int64, info *Info) (unsupported, err error) 
 	}
 	cur, ok := parseFrameHeader(w.buf[:min(maxHeaderLen, len(w.buf))])
 	if !ok {
-		return nil, invalidf("no valid frame header at byte %d, where the audio should start", start)
+		return nil, media.Invalidf("no valid frame header at byte %d, where the audio should start", start)
 	}
 	if cur.num != 0 {
-		return nil, invalidf("the first frame at byte %d has number %d, want 0", start, cur.num)
+		return nil, media.Invalidf("the first frame at byte %d has number %d, want 0", start, cur.num)
 	}
 	info.VariableBlocks = cur.variable
 	rate := frameCheck{name: "sample rate", want: info.SampleRate}
@@ -220,7 +222,7 @@ func walkFrames(r io.ReaderAt, size int64, info *Info) (unsupported, err error) 
 
 	accept := func(h frameHeader, off int64) error {
 		if h.blockSize > info.MaxBlockSize {
-			return invalidf("the frame at byte %d (sample %d) has %d samples, more than STREAMINFO's maximum block size %d",
+			return media.Invalidf("the frame at byte %d (sample %d) has %d samples, more than STREAMINFO's maximum block size %d",
 				off, sum, h.blockSize, info.MaxBlockSize)
 		}
 		rate.see(h.rate, off)
@@ -229,9 +231,9 @@ func walkFrames(r io.ReaderAt, size int64, info *Info) (unsupported, err error) 
 		if unsupported == nil {
 			switch h.bps {
 			case 0:
-				unsupported = unsupportedf("the frame at byte %d leaves its bit depth (%d) to STREAMINFO, which mewkiz/flac cannot decode", off, info.BitDepth)
+				unsupported = media.Unsupportedf("unsupported FLAC feature: the frame at byte %d leaves its bit depth (%d) to STREAMINFO, which mewkiz/flac cannot decode", off, info.BitDepth)
 			case 32:
-				unsupported = unsupportedf("32-bit samples (frame at byte %d)", off)
+				unsupported = media.Unsupportedf("unsupported FLAC feature: 32-bit samples (frame at byte %d)", off)
 			}
 		}
 		return nil
@@ -285,7 +287,7 @@ func walkFrames(r io.ReaderAt, size int64, info *Info) (unsupported, err error) 
 		}
 		crc = crc16Update(crc, w.buf[crcPos-w.base:qi])
 		if crc != 0 {
-			return nil, invalidf("corrupt frame at byte %d (sample %d): CRC-16 mismatch", curStart, sum)
+			return nil, media.Invalidf("corrupt frame at byte %d (sample %d): CRC-16 mismatch", curStart, sum)
 		}
 		sum += int64(cur.blockSize)
 		info.Frames++
@@ -308,22 +310,22 @@ func walkFrames(r io.ReaderAt, size int64, info *Info) (unsupported, err error) 
 	}
 	if !ok && crc != 0 {
 		if stray < 0 && declared > sum+int64(cur.blockSize) {
-			return nil, invalidf("truncated: STREAMINFO says %d samples, the file ends inside the frame at byte %d (sample %d)",
+			return nil, media.Invalidf("truncated: STREAMINFO says %d samples, the file ends inside the frame at byte %d (sample %d)",
 				declared, curStart, sum)
 		}
 		if stray >= 0 {
-			return nil, invalidf("corrupt frame at byte %d (sample %d): CRC-16 mismatch, the next valid frame is at byte %d", curStart, sum, stray)
+			return nil, media.Invalidf("corrupt frame at byte %d (sample %d): CRC-16 mismatch, the next valid frame is at byte %d", curStart, sum, stray)
 		}
-		return nil, invalidf("corrupt or truncated frame at byte %d (sample %d): CRC-16 mismatch", curStart, sum)
+		return nil, media.Invalidf("corrupt or truncated frame at byte %d (sample %d): CRC-16 mismatch", curStart, sum)
 	}
 	sum += int64(cur.blockSize)
 	info.Frames++
 
 	switch {
 	case declared != 0 && declared > sum:
-		return nil, invalidf("truncated: STREAMINFO says %d samples, the frames hold %d", declared, sum)
+		return nil, media.Invalidf("truncated: STREAMINFO says %d samples, the frames hold %d", declared, sum)
 	case declared != 0 && declared < sum:
-		return nil, invalidf("STREAMINFO says %d samples, the frames hold %d", declared, sum)
+		return nil, media.Invalidf("STREAMINFO says %d samples, the frames hold %d", declared, sum)
 	}
 	info.Samples = sum
 	for _, c := range []*frameCheck{&rate, &chans, &depth} {

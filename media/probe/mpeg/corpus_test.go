@@ -1,51 +1,13 @@
 package mpeg
 
 import (
-	"encoding/csv"
 	"errors"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
 
 	"attune/media"
+	"attune/media/mediatest"
 )
-
-// corpusDir returns the shared test corpus, or skips the test when it is
-// absent: $ATTUNE_CORPUS, else shared/corpus beside the repository.
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	dirs := []string{os.Getenv("ATTUNE_CORPUS"), "../../../../shared/corpus", "../../../shared/corpus"}
-	for _, d := range dirs {
-		if d == "" {
-			continue
-		}
-		if fi, err := os.Stat(d); err == nil && fi.IsDir() {
-			return d
-		}
-	}
-	tb.Skip("corpus not found: set ATTUNE_CORPUS or put shared/corpus beside the repository")
-	return ""
-}
-
-// parseFile runs Parse on a file.
-func parseFile(tb testing.TB, path string) (Info, error) {
-	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatalf("open: %v", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		tb.Fatalf("stat: %v", err)
-	}
-	return Parse(f, fi.Size())
-}
 
 // ffmpegSamples is the length of ffmpeg's decode (`ffmpeg -i F -f s16le -`,
 // which trims the LAME encoder delay and padding) of the mixed corpus MP3s,
@@ -59,72 +21,35 @@ var ffmpegSamples = map[string]int64{
 }
 
 func TestParse_CorpusMixed(t *testing.T) {
-	dir := filepath.Join(corpusDir(t), "music", "mixed")
-	f, err := os.Open(filepath.Join(dir, "manifest.tsv"))
-	if err != nil {
-		t.Fatalf("open manifest: %v", err)
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	r.Comma, r.LazyQuotes, r.FieldsPerRecord = '\t', true, -1
-	rows, err := r.ReadAll()
-	if err != nil {
-		t.Fatalf("read manifest: %v", err)
-	}
-	seen := 0
-	for _, row := range rows[1:] {
-		path, variant := row[0], row[1]
-		if !strings.HasSuffix(path, ".mp3") {
-			continue
-		}
-		seen++
-		info, err := parseFile(t, filepath.Join(dir, path))
-		if variant == "broken" {
-			if err == nil {
-				t.Errorf("%s: Parse succeeded (%d samples), want an error", path, info.Samples)
-			} else if !errors.Is(err, media.ErrInvalid) {
-				t.Errorf("%s: Parse error %q, want media.ErrInvalid", path, err)
-			} else {
-				t.Logf("%s: %v", path, err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: Parse: %v", path, err)
-			continue
-		}
-		manifest, err := strconv.ParseFloat(row[7], 64)
-		if err != nil {
-			t.Fatalf("%s: manifest duration %q: %v", path, row[7], err)
-		}
+	n := mediatest.ParseManifestFiles(t, Parse, func(t *testing.T, row mediatest.ManifestRow, info Info) {
 		rate := float64(info.SampleRate)
 		got := float64(info.Samples) / rate
 		// ffprobe's duration (the manifest's) counts every frame, encoder
 		// delay and padding included; the decoded length does not.
 		untrimmed := float64(info.Frames*int64(info.SamplesPerFrame)) / rate
-		want, ok := ffmpegSamples[variant]
+		want, ok := ffmpegSamples[row.Variant]
 		if !ok {
-			t.Fatalf("%s: no ffmpeg reference for %s", path, variant)
+			t.Fatalf("no ffmpeg reference for %s", row.Variant)
 		}
 		if info.Samples != want {
-			t.Errorf("%s: Samples = %d, want %d (ffmpeg's decode)", path, info.Samples, want)
+			t.Errorf("Samples = %d, want %d (ffmpeg's decode)", info.Samples, want)
 		}
 		switch {
 		case info.Tag != "":
 			// ffprobe takes the frame count from the same header.
-			if d := math.Abs(untrimmed - manifest); d > 0.001 {
-				t.Errorf("%s: Frames*SamplesPerFrame lasts %.6f s, ffprobe says %.6f s", path, untrimmed, manifest)
+			if d := math.Abs(untrimmed - row.Duration); d > 0.001 {
+				t.Errorf("Frames*SamplesPerFrame lasts %.6f s, ffprobe says %.6f s", untrimmed, row.Duration)
 			}
 		default:
 			// ffprobe estimates from the file size and bitrate.
-			if d := math.Abs(got - manifest); d > 0.050 {
-				t.Errorf("%s: Samples last %.6f s, manifest %.6f s: off by more than 50 ms", path, got, manifest)
+			if d := math.Abs(got - row.Duration); d > 0.050 {
+				t.Errorf("Samples last %.6f s, manifest %.6f s: off by more than 50 ms", got, row.Duration)
 			}
 		}
-		t.Logf("%s: %.6f s (ffmpeg decode %.6f s, ffprobe %.6f s)", path, got, float64(want)/rate, manifest)
-	}
-	if seen < 18 {
-		t.Errorf("manifest lists %d MP3s, want at least 18", seen)
+		t.Logf("%.6f s (ffmpeg decode %.6f s, ffprobe %.6f s)", got, float64(want)/rate, row.Duration)
+	}, ".mp3")
+	if n < 18 {
+		t.Errorf("manifest lists %d MP3s, want at least 18", n)
 	}
 }
 
@@ -161,46 +86,24 @@ var corpusTagsSamples = map[string]int64{
 }
 
 func TestParse_CorpusTags(t *testing.T) {
-	dir := filepath.Join(corpusDir(t), "tags")
 	var parsed, failed int
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, path)
-		rel = filepath.ToSlash(rel)
-		start := time.Now()
-		info, err := func() (info Info, err error) {
-			defer func() {
-				if p := recover(); p != nil {
-					t.Errorf("%s: Parse panicked: %v", rel, p)
-				}
-			}()
-			return parseFile(t, path)
-		}()
-		if el := time.Since(start); el > time.Second {
-			t.Errorf("%s: Parse took %v, want < 1 s", rel, el)
-		}
-		if want, ok := corpusTagsSamples[rel]; ok {
-			if err != nil {
-				t.Errorf("%s: Parse: %v, want %d samples", rel, err, want)
-			} else if info.Samples != want {
-				t.Errorf("%s: Samples = %d, want %d", rel, info.Samples, want)
+	for _, p := range mediatest.ParseCorpus(t, "tags", Parse) {
+		if want, ok := corpusTagsSamples[p.Rel]; ok {
+			if p.Err != nil {
+				t.Errorf("%s: Parse: %v, want %d samples", p.Rel, p.Err, want)
+			} else if p.Info.Samples != want {
+				t.Errorf("%s: Samples = %d, want %d", p.Rel, p.Info.Samples, want)
 			}
 		}
-		if err != nil {
+		if p.Err != nil {
 			failed++
-			if !errors.Is(err, media.ErrInvalid) {
-				t.Errorf("%s: Parse error %q is not media.ErrInvalid", rel, err)
+			if !errors.Is(p.Err, media.ErrInvalid) {
+				t.Errorf("%s: Parse error %q is not media.ErrInvalid", p.Rel, p.Err)
 			}
-			return nil
+			continue
 		}
 		parsed++
-		checkInvariants(t, rel, info, -1)
-		return nil
-	})
-	if err != nil {
-		t.Fatalf("walk %s: %v", dir, err)
+		checkInvariants(t, p.Rel, p.Info, -1)
 	}
 	t.Logf("%d files parsed, %d rejected", parsed, failed)
 	if parsed < len(corpusTagsSamples) {

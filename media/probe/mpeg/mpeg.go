@@ -7,7 +7,6 @@ package mpeg
 
 import (
 	"bytes"
-	"fmt"
 	"io"
 
 	"attune/media"
@@ -94,22 +93,6 @@ func (i Info) LeadingSamples() int64 {
 	return n
 }
 
-// Error is a structural problem with the file: it is not MPEG audio, or it
-// is truncated or corrupt. errors.Is(err, media.ErrInvalid) holds for it.
-type Error struct {
-	msg string
-}
-
-// Error returns the one-line, lowercase description of the problem.
-func (e *Error) Error() string { return e.msg }
-
-// Is makes an Error match media.ErrInvalid.
-func (e *Error) Is(target error) bool { return target == media.ErrInvalid }
-
-func invalid(format string, args ...any) error {
-	return &Error{msg: fmt.Sprintf(format, args...)}
-}
-
 // Parse reads the structure of an MPEG audio file: r holds the whole file of
 // the given size. It skips leading ID3v2 tags and trailing ID3v1, APEv2 and
 // Lyrics3 tags, finds the first frame (a valid header followed by a matching
@@ -118,7 +101,7 @@ func invalid(format string, args ...any) error {
 // It never decodes audio. Layer I and II files parse like Layer III ones:
 // the caller checks Info.Layer.
 //
-// Errors are *Error values (matching media.ErrInvalid), one line each:
+// Errors match media.ErrInvalid and are one line each:
 //   - "no MPEG audio frames found" (with ": the data starts like FLAC" and
 //     the like for files of other well-known formats, refused up front);
 //   - "truncated inside the ID3v2 tag at byte X: ...";
@@ -133,7 +116,7 @@ func invalid(format string, args ...any) error {
 // 128 KiB buffer whatever the file claims.
 func Parse(r io.ReaderAt, size int64) (Info, error) {
 	if size <= 0 {
-		return Info{}, invalid("no MPEG audio frames found")
+		return Info{}, media.Invalidf("no MPEG audio frames found")
 	}
 	rd := newChunkReader(r, size)
 
@@ -148,14 +131,14 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 			break
 		}
 		if start+n > size {
-			return Info{}, invalid("truncated inside the ID3v2 tag at byte %d: it needs %d bytes, %d remain", start, n, size-start)
+			return Info{}, media.Invalidf("truncated inside the ID3v2 tag at byte %d: it needs %d bytes, %d remain", start, n, size-start)
 		}
 		start += n
 	}
 	if b, err := rd.peek(start, 12); err != nil {
 		return Info{}, err
 	} else if name := otherFormat(b); name != "" {
-		return Info{}, invalid("no MPEG audio frames found: the data starts like %s", name)
+		return Info{}, media.Invalidf("no MPEG audio frames found: the data starts like %s", name)
 	}
 	end, err := trimEndTags(rd, start, size)
 	if err != nil {
@@ -167,10 +150,10 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 		return Info{}, err
 	}
 	if !found {
-		return Info{}, invalid("no MPEG audio frames found")
+		return Info{}, media.Invalidf("no MPEG audio frames found")
 	}
 	if first-start > maxGap {
-		return Info{}, invalid("corrupt: no valid MPEG frame between byte %d and %d", start, first)
+		return Info{}, media.Invalidf("corrupt: no valid MPEG frame between byte %d and %d", start, first)
 	}
 	frame, err := rd.peek(first, h.length)
 	if err != nil {
@@ -183,14 +166,14 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 		return Info{}, err
 	}
 	if w.frames == 0 {
-		return Info{}, invalid("no MPEG audio frames found")
+		return Info{}, media.Invalidf("no MPEG audio frames found")
 	}
 	if hasTag && tag.frames > 0 && w.frames*100 < tag.frames*minTagShare {
 		name := "Xing"
 		if tag.kind == "vbri" {
 			name = "VBRI"
 		}
-		return Info{}, invalid("truncated: the %s header promises %d frames, the file holds %d", name, tag.frames, w.frames)
+		return Info{}, media.Invalidf("truncated: the %s header promises %d frames, the file holds %d", name, tag.frames, w.frames)
 	}
 	if w.truncated != nil {
 		return Info{}, w.truncated
@@ -251,7 +234,7 @@ func walk(rd *chunkReader, first, end int64, ref header, skipFirst bool) (walkRe
 		if h, ok := parseHeader(b); ok && h.sameStream(ref) {
 			if pos+int64(h.length) > end {
 				if missing := pos + int64(h.length) - end; missing > lastFrameSlack {
-					w.truncated = invalid("truncated: last frame at byte %d needs %d bytes, %d remain", pos, h.length, end-pos)
+					w.truncated = media.Invalidf("truncated: last frame at byte %d needs %d bytes, %d remain", pos, h.length, end-pos)
 				}
 				break
 			}
@@ -277,7 +260,7 @@ func walk(rd *chunkReader, first, end int64, ref header, skipFirst bool) (walkRe
 			next = end
 		}
 		if next-pos > maxGap {
-			return w, invalid("corrupt: no valid MPEG frame between byte %d and %d", pos, next)
+			return w, media.Invalidf("corrupt: no valid MPEG frame between byte %d and %d", pos, next)
 		}
 		pos = next
 	}

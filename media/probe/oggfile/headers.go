@@ -3,6 +3,8 @@ package oggfile
 import (
 	"encoding/binary"
 	"strings"
+
+	"attune/media"
 )
 
 // identify reads the codec headers captured from the first packets and sets
@@ -37,7 +39,7 @@ func identifyVorbis(info *Info, pk *packets) error {
 	info.Codec = CodecVorbis
 	id := pk.head[0]
 	if len(id) < 30 {
-		return invalidf("invalid Vorbis identification header: %d bytes, want 30", len(id))
+		return media.Invalidf("invalid Vorbis identification header: %d bytes, want 30", len(id))
 	}
 	version := binary.LittleEndian.Uint32(id[7:])
 	info.Channels = int(id[11])
@@ -46,19 +48,19 @@ func identifyVorbis(info *Info, pk *packets) error {
 	bs0, bs1 := id[28]&0xF, id[28]>>4
 	switch {
 	case version != 0:
-		return invalidf("invalid Vorbis identification header: version %d, want 0", version)
+		return media.Invalidf("invalid Vorbis identification header: version %d, want 0", version)
 	case info.Channels == 0:
-		return invalidf("invalid Vorbis identification header: 0 channels")
+		return media.Invalidf("invalid Vorbis identification header: 0 channels")
 	case info.SampleRate <= 0 || info.SampleRate > 1<<30:
-		return invalidf("invalid Vorbis identification header: sample rate %d", binary.LittleEndian.Uint32(id[12:]))
+		return media.Invalidf("invalid Vorbis identification header: sample rate %d", binary.LittleEndian.Uint32(id[12:]))
 	case bs0 < 6 || bs1 > 13 || bs0 > bs1:
-		return invalidf("invalid Vorbis identification header: block sizes %d and %d", 1<<bs0, 1<<bs1)
+		return media.Invalidf("invalid Vorbis identification header: block sizes %d and %d", 1<<bs0, 1<<bs1)
 	case id[29]&1 == 0:
-		return invalidf("invalid Vorbis identification header: framing bit not set")
+		return media.Invalidf("invalid Vorbis identification header: framing bit not set")
 	case pk.count < 2 || !strings.HasPrefix(string(pk.head[1]), "\x03vorbis"):
-		return invalidf("missing Vorbis comment header")
+		return media.Invalidf("missing Vorbis comment header")
 	case pk.count < 3 || !strings.HasPrefix(string(pk.head[2]), "\x05vorbis"):
-		return invalidf("missing Vorbis setup header")
+		return media.Invalidf("missing Vorbis setup header")
 	}
 	if nominal > 0 {
 		info.NominalBitRate = int(nominal)
@@ -72,17 +74,17 @@ func identifyVorbis(info *Info, pk *packets) error {
 func identifyOpus(info *Info, id []byte) error {
 	info.Codec = CodecOpus
 	if len(id) < 19 {
-		return invalidf("invalid OpusHead: %d bytes, want at least 19", len(id))
+		return media.Invalidf("invalid OpusHead: %d bytes, want at least 19", len(id))
 	}
 	if id[8]&0xF0 != 0 {
-		return invalidf("invalid OpusHead: version %d", id[8])
+		return media.Invalidf("invalid OpusHead: version %d", id[8])
 	}
 	info.Channels = int(id[9])
 	info.PreSkip = int(binary.LittleEndian.Uint16(id[10:]))
 	info.InputRate = int(binary.LittleEndian.Uint32(id[12:]))
 	info.SampleRate = 48000
 	if info.Channels == 0 {
-		return invalidf("invalid OpusHead: 0 channels")
+		return media.Invalidf("invalid OpusHead: 0 channels")
 	}
 	info.Samples = max(info.LastGranule-int64(info.PreSkip), 0)
 	return nil
@@ -93,7 +95,7 @@ func identifyOpus(info *Info, id []byte) error {
 func identifyFLAC(info *Info, id []byte) error {
 	info.Codec = CodecFLAC
 	if len(id) < 51 || string(id[9:13]) != "fLaC" || id[13]&0x7F != 0 {
-		return invalidf("invalid Ogg FLAC header: no STREAMINFO")
+		return media.Invalidf("invalid Ogg FLAC header: no STREAMINFO")
 	}
 	x := binary.BigEndian.Uint64(id[27:])
 	info.SampleRate = int(x >> 44)

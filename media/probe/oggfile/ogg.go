@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"attune/media"
 )
 
 // Codec names reported in Info.Codec.
@@ -81,21 +83,21 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 	for off < size {
 		if size-off < headerLen {
 			if info.Pages == 0 {
-				return info, invalidf("not an Ogg file: %d bytes, too short for a page", size)
+				return info, media.Invalidf("not an Ogg file: %d bytes, too short for a page", size)
 			}
-			return info, invalidf("truncated: the page at byte %d runs past the end of the file", off)
+			return info, media.Invalidf("truncated: the page at byte %d runs past the end of the file", off)
 		}
 		if _, err := io.ReadFull(br, hdr[:headerLen]); err != nil {
 			return info, fmt.Errorf("read page header at byte %d: %w", off, err)
 		}
 		if string(hdr[:4]) != "OggS" {
 			if info.Pages == 0 {
-				return info, invalidf("not an Ogg file: no OggS capture pattern at byte 0")
+				return info, media.Invalidf("not an Ogg file: no OggS capture pattern at byte 0")
 			}
 			if last.flags&flagEOS != 0 {
-				return info, invalidf("unexpected data after the end-of-stream page, at byte %d", off)
+				return info, media.Invalidf("unexpected data after the end-of-stream page, at byte %d", off)
 			}
-			return info, invalidf("no Ogg page at byte %d, where the page after byte %d should end", off, lastOff)
+			return info, media.Invalidf("no Ogg page at byte %d, where the page after byte %d should end", off, lastOff)
 		}
 		h := pageHeader{
 			flags:   hdr[5],
@@ -107,11 +109,11 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 		}
 		switch {
 		case hdr[4] != 0:
-			return info, invalidf("page at byte %d: unknown Ogg version %d", off, hdr[4])
+			return info, media.Invalidf("page at byte %d: unknown Ogg version %d", off, hdr[4])
 		case h.flags&^(flagContinued|flagBOS|flagEOS) != 0:
-			return info, invalidf("page at byte %d: invalid header flags 0x%02x", off, h.flags)
+			return info, media.Invalidf("page at byte %d: invalid header flags 0x%02x", off, h.flags)
 		case size-off < int64(headerLen+h.nseg):
-			return info, invalidf("truncated: the page at byte %d runs past the end of the file", off)
+			return info, media.Invalidf("truncated: the page at byte %d runs past the end of the file", off)
 		}
 		seg := hdr[headerLen : headerLen+h.nseg]
 		if _, err := io.ReadFull(br, seg); err != nil {
@@ -123,33 +125,33 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 		}
 		pageLen := int64(headerLen + h.nseg + n)
 		if off+pageLen > size {
-			return info, invalidf("truncated: the page at byte %d claims %d bytes, the file ends at byte %d", off, pageLen, size)
+			return info, media.Invalidf("truncated: the page at byte %d claims %d bytes, the file ends at byte %d", off, pageLen, size)
 		}
 		if _, err := io.ReadFull(br, body[:n]); err != nil {
 			return info, fmt.Errorf("read page body at byte %d: %w", off, err)
 		}
 		hdr[22], hdr[23], hdr[24], hdr[25] = 0, 0, 0, 0
 		if c := crcUpdate(crcUpdate(0, hdr[:headerLen+h.nseg]), body[:n]); c != h.crc {
-			return info, invalidf("corrupt page at byte %d: CRC-32 mismatch", off)
+			return info, media.Invalidf("corrupt page at byte %d: CRC-32 mismatch", off)
 		}
 
 		if info.Pages == 0 {
 			if h.flags&flagBOS == 0 {
-				return info, invalidf("the first page at byte 0 lacks the beginning-of-stream flag")
+				return info, media.Invalidf("the first page at byte 0 lacks the beginning-of-stream flag")
 			}
 			info.Serial = h.serial
 		} else {
 			switch {
 			case h.flags&flagBOS != 0 || h.serial != info.Serial:
-				return info, unsupportedf("unsupported: chained or multiplexed Ogg streams (a second stream at byte %d)", off)
+				return info, media.Unsupportedf("unsupported: chained or multiplexed Ogg streams (a second stream at byte %d)", off)
 			case last.flags&flagEOS != 0:
-				return info, invalidf("page at byte %d follows the end-of-stream page", off)
+				return info, media.Invalidf("page at byte %d follows the end-of-stream page", off)
 			case h.seq != last.seq+1:
-				return info, invalidf("page at byte %d has sequence number %d, want %d (pages lost)", off, h.seq, last.seq+1)
+				return info, media.Invalidf("page at byte %d has sequence number %d, want %d (pages lost)", off, h.seq, last.seq+1)
 			}
 		}
 		if err := pk.add(h.flags&flagContinued != 0, seg, body[:n]); err != nil {
-			return info, invalidf("page at byte %d: %v", off, err)
+			return info, media.Invalidf("page at byte %d: %v", off, err)
 		}
 		if h.granule != -1 {
 			info.LastGranule = h.granule
@@ -159,10 +161,10 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 		off += pageLen
 	}
 	if info.Pages == 0 {
-		return info, invalidf("not an Ogg file: the file is empty")
+		return info, media.Invalidf("not an Ogg file: the file is empty")
 	}
 	if last.flags&flagEOS == 0 {
-		return info, invalidf("truncated: the last page at byte %d has no end-of-stream flag", lastOff)
+		return info, media.Invalidf("truncated: the last page at byte %d has no end-of-stream flag", lastOff)
 	}
 	if err := identify(&info, &pk); err != nil {
 		return info, err

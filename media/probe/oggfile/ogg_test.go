@@ -3,7 +3,6 @@ package oggfile
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,7 @@ import (
 	"github.com/gopxl/beep/v2/vorbis"
 
 	"attune/media"
+	"attune/media/mediatest"
 )
 
 func readFixture(tb testing.TB, name string) []byte {
@@ -175,15 +175,7 @@ func TestParse_Errors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseBytes(tt.b)
-			if err == nil {
-				t.Fatalf("Parse: nil error, want %q", tt.want)
-			}
-			if !errors.Is(err, tt.kind) {
-				t.Errorf("Parse error %q is not %v", err, tt.kind)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Parse error = %q, want it to contain %q", err, tt.want)
-			}
+			mediatest.CheckError(t, err, tt.kind, tt.want)
 		})
 	}
 }

@@ -1,110 +1,29 @@
 package wavfile
 
 import (
-	"bufio"
-	"errors"
 	"math"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
-	"time"
 
-	"attune/media"
+	"attune/media/mediatest"
 )
 
-// corpusDir locates the shared test corpus (ATTUNE_CORPUS, or
-// ../../../../shared/corpus from this package) or skips the test.
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("ATTUNE_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "..", "shared", "corpus")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "music", "mixed", "manifest.tsv")); err != nil {
-		tb.Skipf("test corpus not found at %s (set ATTUNE_CORPUS): %v", dir, err)
-	}
-	return dir
-}
-
-func parseFile(tb testing.TB, path string) (Info, error) {
-	tb.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return Parse(f, st.Size())
-}
-
 func TestParse_CorpusManifest(t *testing.T) {
-	dir := filepath.Join(corpusDir(t), "music", "mixed")
-	f, err := os.Open(filepath.Join(dir, "manifest.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Scan() // header
-	seen := 0
-	for sc.Scan() {
-		col := strings.Split(sc.Text(), "\t")
-		path := col[0]
-		if !strings.HasSuffix(path, ".wav") {
-			continue
+	mediatest.ParseManifestFiles(t, Parse, func(t *testing.T, row mediatest.ManifestRow, info Info) {
+		if info.Codec != row.Codec {
+			t.Errorf("Codec = %q, want %q", info.Codec, row.Codec)
 		}
-		seen++
-		t.Run(path, func(t *testing.T) {
-			info, err := parseFile(t, filepath.Join(dir, path))
-			if strings.HasPrefix(path, "broken/") {
-				if err == nil || !errors.Is(err, media.ErrInvalid) {
-					t.Fatalf("Parse error = %v, want an ErrInvalid", err)
-				}
-				t.Logf("%s: %v", path, err)
-				return
-			}
-			if err != nil {
-				t.Fatalf("Parse: %v", err)
-			}
-			if info.Codec != col[2] && !strings.HasPrefix(path, "broken/") {
-				t.Errorf("Codec = %q, want %q", info.Codec, col[2])
-			}
-			want, _ := strconv.ParseFloat(col[7], 64)
-			got := float64(info.Samples) / float64(info.SampleRate)
-			if math.Abs(got-want) > 0.001 {
-				t.Errorf("duration = %.6f s, want %.6f s (ffmpeg) within 1 ms", got, want)
-			}
-			if ch, _ := strconv.Atoi(col[4]); info.Channels != ch {
-				t.Errorf("Channels = %d, want %d", info.Channels, ch)
-			}
-		})
-	}
-	if seen == 0 {
-		t.Errorf("manifest lists no WAV files")
-	}
+		got := float64(info.Samples) / float64(info.SampleRate)
+		if math.Abs(got-row.Duration) > 0.001 {
+			t.Errorf("duration = %.6f s, want %.6f s (ffmpeg) within 1 ms", got, row.Duration)
+		}
+		if info.Channels != row.Channels {
+			t.Errorf("Channels = %d, want %d", info.Channels, row.Channels)
+		}
+	}, ".wav")
 }
 
 // TestParse_CorpusAnyFile feeds every file under tags/ to Parse: no panic,
 // no hang.
 func TestParse_CorpusAnyFile(t *testing.T) {
-	dir := filepath.Join(corpusDir(t), "tags")
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		start := time.Now()
-		_, _ = parseFile(t, path)
-		if d := time.Since(start); d > time.Second {
-			t.Errorf("%s: Parse took %v", path, d)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mediatest.ParseCorpus(t, "tags", Parse)
 }

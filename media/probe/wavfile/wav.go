@@ -56,18 +56,18 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 	var info Info
 	var hdr [12]byte
 	if size < 12 {
-		return info, invalidf("not a WAV file: %d bytes, too short for a RIFF header", max(size, 0))
+		return info, media.Invalidf("not a WAV file: %d bytes, too short for a RIFF header", max(size, 0))
 	}
 	if n, err := r.ReadAt(hdr[:], 0); n < len(hdr) {
 		return info, fmt.Errorf("read RIFF header: %w", err)
 	}
 	switch {
 	case string(hdr[:4]) == "RF64" || string(hdr[:4]) == "BW64":
-		return info, unsupportedf("unsupported: RF64")
+		return info, media.Unsupportedf("unsupported: RF64")
 	case string(hdr[:4]) == "RIFX":
-		return info, unsupportedf("unsupported WAV encoding: big-endian RIFX")
+		return info, media.Unsupportedf("unsupported WAV encoding: big-endian RIFX")
 	case string(hdr[:4]) != "RIFF" || string(hdr[8:12]) != "WAVE":
-		return info, invalidf("not a WAV file: no RIFF/WAVE header")
+		return info, media.Invalidf("not a WAV file: no RIFF/WAVE header")
 	}
 	end := size
 	if riff := int64(binary.LittleEndian.Uint32(hdr[4:])); riff >= 4 && riff+8 < size {
@@ -81,7 +81,7 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 	off := int64(12)
 	for i := 0; off+8 <= size && (off+8 <= end || !fmtSeen || !dataSeen); i++ {
 		if i == maxChunks {
-			return info, invalidf("more than %d chunks before byte %d", maxChunks, off)
+			return info, media.Invalidf("more than %d chunks before byte %d", maxChunks, off)
 		}
 		var ch [8]byte
 		if n, err := r.ReadAt(ch[:], off); n < len(ch) {
@@ -91,31 +91,31 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 		csize := int64(binary.LittleEndian.Uint32(ch[4:]))
 		body := off + 8
 		if id == "data" && csize == 0xFFFFFFFF {
-			return info, unsupportedf("unsupported: RF64")
+			return info, media.Unsupportedf("unsupported: RF64")
 		}
 		if body+csize > size {
 			if fmtSeen && dataSeen {
 				break // damaged trailing metadata; the audio is whole
 			}
 			if id == "data" {
-				return info, invalidf("truncated: the data chunk claims %d bytes, the file holds %d", csize, size-body)
+				return info, media.Invalidf("truncated: the data chunk claims %d bytes, the file holds %d", csize, size-body)
 			}
-			return info, invalidf("truncated: the %q chunk at byte %d claims %d bytes, the file holds %d", id, off, csize, size-body)
+			return info, media.Invalidf("truncated: the %q chunk at byte %d claims %d bytes, the file holds %d", id, off, csize, size-body)
 		}
 		if csize > maxChunk && !dataSeen && layout == nil {
-			layout = unsupportedf("unsupported WAV layout: the %q chunk at byte %d is over 2 GiB", id, off)
+			layout = media.Unsupportedf("unsupported WAV layout: the %q chunk at byte %d is over 2 GiB", id, off)
 		}
 		switch id {
 		case "fmt ":
 			if fmtSeen {
-				return info, invalidf("a second fmt chunk at byte %d", off)
+				return info, media.Invalidf("a second fmt chunk at byte %d", off)
 			}
 			fmtSeen, fmtSize = true, csize
 			if err := parseFmt(r, body, csize, &info); err != nil {
 				return info, err
 			}
 			if dataSeen && layout == nil {
-				layout = unsupportedf("unsupported WAV layout: the fmt chunk at byte %d follows the data chunk", off)
+				layout = media.Unsupportedf("unsupported WAV layout: the fmt chunk at byte %d follows the data chunk", off)
 			}
 		case "data":
 			if !dataSeen {
@@ -133,11 +133,11 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 	}
 	switch {
 	case !fmtSeen:
-		return info, invalidf("no fmt chunk")
+		return info, media.Invalidf("no fmt chunk")
 	case !dataSeen:
-		return info, invalidf("no data chunk")
+		return info, media.Invalidf("no data chunk")
 	case info.DataSize < int64(info.BlockAlign):
-		return info, invalidf("no audio: the data chunk at byte %d holds %d bytes", info.DataOffset-8, info.DataSize)
+		return info, media.Invalidf("no audio: the data chunk at byte %d holds %d bytes", info.DataOffset-8, info.DataSize)
 	}
 	if id3Off >= 0 {
 		readID3(r, id3Off, id3Size, &info.Tags)
@@ -158,7 +158,7 @@ func Parse(r io.ReaderAt, size int64) (Info, error) {
 // parseFmt reads and validates the fmt chunk at body.
 func parseFmt(r io.ReaderAt, body, size int64, info *Info) error {
 	if size < 16 {
-		return invalidf("invalid fmt chunk: %d bytes, want at least 16", size)
+		return media.Invalidf("invalid fmt chunk: %d bytes, want at least 16", size)
 	}
 	var b [40]byte
 	n := min(size, int64(len(b)))
@@ -173,21 +173,21 @@ func parseFmt(r io.ReaderAt, body, size int64, info *Info) error {
 	format := info.FormatTag
 	if format == formatExtensible {
 		if size < 40 || binary.LittleEndian.Uint16(b[16:]) < 22 {
-			return invalidf("invalid fmt chunk: WAVE_FORMAT_EXTENSIBLE needs 40 bytes, it has %d", size)
+			return media.Invalidf("invalid fmt chunk: WAVE_FORMAT_EXTENSIBLE needs 40 bytes, it has %d", size)
 		}
 		if string(b[26:40]) != guidSuffix {
-			return unsupportedf("unsupported WAV encoding: extensible sub-format GUID % x", b[24:40])
+			return media.Unsupportedf("unsupported WAV encoding: extensible sub-format GUID % x", b[24:40])
 		}
 		info.SubFormat = int(binary.LittleEndian.Uint16(b[24:]))
 		format = info.SubFormat
 	}
 	switch {
 	case info.Channels == 0:
-		return invalidf("invalid fmt chunk: 0 channels")
+		return media.Invalidf("invalid fmt chunk: 0 channels")
 	case info.SampleRate == 0:
-		return invalidf("invalid fmt chunk: sample rate 0")
+		return media.Invalidf("invalid fmt chunk: sample rate 0")
 	case info.BitDepth == 0:
-		return invalidf("invalid fmt chunk: 0 bits per sample")
+		return media.Invalidf("invalid fmt chunk: 0 bits per sample")
 	}
 	switch format {
 	case formatPCM:
@@ -196,10 +196,10 @@ func parseFmt(r io.ReaderAt, body, size int64, info *Info) error {
 		info.Codec = map[int]string{32: "pcm_f32le", 64: "pcm_f64le"}[info.BitDepth]
 	}
 	if info.Codec == "" {
-		return unsupportedf("unsupported WAV encoding: %s", describe(format, info.BitDepth))
+		return media.Unsupportedf("unsupported WAV encoding: %s", describe(format, info.BitDepth))
 	}
 	if want := info.Channels * containerBits(info.BitDepth) / 8; info.BlockAlign != want {
-		return invalidf("invalid fmt chunk: block align %d, want %d for %d channels of %d bits",
+		return media.Invalidf("invalid fmt chunk: block align %d, want %d for %d channels of %d bits",
 			info.BlockAlign, want, info.Channels, info.BitDepth)
 	}
 	return nil
@@ -234,15 +234,15 @@ func beepCanPlay(info *Info, fmtSize int64) error {
 	isPCM := info.FormatTag == formatPCM || info.FormatTag == formatExtensible && info.SubFormat == formatPCM
 	switch {
 	case !isPCM:
-		return unsupportedf("unsupported WAV encoding: %s", describe(formatFloat, info.BitDepth))
+		return media.Unsupportedf("unsupported WAV encoding: %s", describe(formatFloat, info.BitDepth))
 	case info.BitDepth != 8 && info.BitDepth != 16 && info.BitDepth != 24:
-		return unsupportedf("unsupported WAV encoding: %s", describe(formatPCM, info.BitDepth))
+		return media.Unsupportedf("unsupported WAV encoding: %s", describe(formatPCM, info.BitDepth))
 	case info.FormatTag == formatExtensible && fmtSize != 40:
-		return unsupportedf("unsupported WAV layout: an extensible fmt chunk of %d bytes, want 40", fmtSize)
+		return media.Unsupportedf("unsupported WAV layout: an extensible fmt chunk of %d bytes, want 40", fmtSize)
 	case fmtSize&1 != 0:
-		return unsupportedf("unsupported WAV layout: an odd-sized fmt chunk (%d bytes)", fmtSize)
+		return media.Unsupportedf("unsupported WAV layout: an odd-sized fmt chunk (%d bytes)", fmtSize)
 	case info.DataSize > maxChunk:
-		return unsupportedf("unsupported WAV layout: a data chunk over 2 GiB (%d bytes)", info.DataSize)
+		return media.Unsupportedf("unsupported WAV layout: a data chunk over 2 GiB (%d bytes)", info.DataSize)
 	}
 	return nil
 }

@@ -3,9 +3,6 @@ package wavfile
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
-	"io"
-	"strings"
 	"testing"
 
 	"github.com/gopxl/beep/v2"
@@ -13,34 +10,8 @@ import (
 	"github.com/gopxl/beep/v2/wav"
 
 	"attune/media"
+	"attune/media/mediatest"
 )
-
-// memFile is an in-memory io.WriteSeeker for beep's encoder.
-type memFile struct {
-	b   []byte
-	pos int
-}
-
-func (m *memFile) Write(p []byte) (int, error) {
-	if need := m.pos + len(p); need > len(m.b) {
-		m.b = append(m.b, make([]byte, need-len(m.b))...)
-	}
-	copy(m.b[m.pos:], p)
-	m.pos += len(p)
-	return len(p), nil
-}
-
-func (m *memFile) Seek(off int64, whence int) (int64, error) {
-	switch whence {
-	case io.SeekStart:
-		m.pos = int(off)
-	case io.SeekCurrent:
-		m.pos += int(off)
-	default:
-		m.pos = len(m.b) + int(off)
-	}
-	return int64(m.pos), nil
-}
 
 // encodeSine writes n sample frames of a sine with beep's WAV encoder.
 func encodeSine(tb testing.TB, rate, channels, precision, n int) []byte {
@@ -49,12 +20,12 @@ func encodeSine(tb testing.TB, rate, channels, precision, n int) []byte {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	out := &memFile{}
+	out := &mediatest.Buffer{}
 	format := beep.Format{SampleRate: beep.SampleRate(rate), NumChannels: channels, Precision: precision}
 	if err := wav.Encode(out, beep.Take(n, sine), format); err != nil {
 		tb.Fatalf("wav.Encode: %v", err)
 	}
-	return out.b
+	return out.Bytes()
 }
 
 func parseBytes(b []byte) (Info, error) {
@@ -216,15 +187,7 @@ func TestParse_Errors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseBytes(tt.b)
-			if err == nil {
-				t.Fatalf("Parse: nil error, want %q", tt.want)
-			}
-			if !errors.Is(err, tt.kind) {
-				t.Errorf("Parse error %q is not %v", err, tt.kind)
-			}
-			if !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("Parse error = %q, want it to contain %q", err, tt.want)
-			}
+			mediatest.CheckError(t, err, tt.kind, tt.want)
 		})
 	}
 }

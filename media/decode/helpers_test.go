@@ -1,0 +1,113 @@
+package decode
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"attune/media"
+	"attune/media/mediatest"
+	"attune/media/probe"
+)
+
+// probed probes path as the library would.
+func probed(tb testing.TB, path string) media.Stream {
+	tb.Helper()
+	info, err := probe.File(context.Background(), path)
+	if err != nil {
+		tb.Fatalf("probe.File(%s): %v", path, err)
+	}
+	return info.Stream
+}
+
+// openTrack probes and opens path for playback at rate.
+func openTrack(tb testing.TB, path string, rate int) (*Track, media.Stream) {
+	tb.Helper()
+	s := probed(tb, path)
+	tr, err := Open(context.Background(), path, s, rate)
+	if err != nil {
+		tb.Fatalf("Open(%s): %v", path, err)
+	}
+	tb.Cleanup(func() { tr.Close() })
+	return tr, s
+}
+
+// collect streams st to its end in chunks of chunk frames (at most limit
+// frames in all), failing on a broken Stream contract.
+func collect(tb testing.TB, st interface {
+	Stream([][2]float64) (int, bool)
+}, chunk, limit int) [][2]float64 {
+	tb.Helper()
+	var out [][2]float64
+	buf := make([][2]float64, chunk)
+	for calls := 0; len(out) < limit; calls++ {
+		n, ok := st.Stream(buf[:min(chunk, limit-len(out))])
+		if n < 0 || n > len(buf) || (!ok && n != 0) || (ok && n == 0) {
+			tb.Fatalf("Stream returned (%d, %v) for %d frames", n, ok, len(buf))
+		}
+		out = append(out, buf[:n]...)
+		if !ok {
+			break
+		}
+		if calls > 1e7 {
+			tb.Fatal("Stream never ends")
+		}
+	}
+	return out
+}
+
+// toneFile writes tone as a WAV or FLAC file in a temp dir.
+func toneFile(tb testing.TB, format media.Format, tone mediatest.Tone) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	if format == media.FormatFLAC {
+		return mediatest.WriteFile(tb, dir, "tone.flac", mediatest.MustFLAC(tb, tone))
+	}
+	return mediatest.WriteFile(tb, dir, "tone.wav", mediatest.WAV(tone))
+}
+
+// snr is the ratio, in dB, of a sine of amp at freq Hz sampled at rate from
+// frame 0 to got's difference from it, over got[from:to], left channel.
+func snr(got [][2]float64, amp, freq float64, rate, from, to int) float64 {
+	var sig, noise float64
+	for i := from; i < to; i++ {
+		want := amp * math.Sin(2*math.Pi*freq*float64(i)/float64(rate))
+		sig += want * want
+		d := got[i][0] - want
+		noise += d * d
+	}
+	return 10 * math.Log10(sig/noise)
+}
+
+// maxDiff is the largest difference between a and b, both channels.
+func maxDiff(a, b [][2]float64) float64 {
+	var m float64
+	for i := range min(len(a), len(b)) {
+		for c := range 2 {
+			m = max(m, math.Abs(a[i][c]-b[i][c]))
+		}
+	}
+	return m
+}
+
+// corpusDir is the shared corpus's music/mixed folder, or "" with the reason
+// it is missing.
+func corpusDir(tb testing.TB) string {
+	tb.Helper()
+	dir := os.Getenv("ATTUNE_CORPUS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "corpus")
+	}
+	mixed := filepath.Join(dir, "music", "mixed")
+	if _, err := os.Stat(mixed); err != nil {
+		tb.Skipf("no corpus at %s (set ATTUNE_CORPUS): %v", mixed, err)
+	}
+	return mixed
+}
+
+const (
+	mpegData = "../probe/mpeg/testdata"
+	oggData  = "../probe/oggfile/testdata"
+)

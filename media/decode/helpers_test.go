@@ -3,7 +3,6 @@ package decode
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -92,19 +91,11 @@ func maxDiff(a, b [][2]float64) float64 {
 	return m
 }
 
-// corpusDir is the shared corpus's music/mixed folder, or "" with the reason
-// it is missing.
+// corpusDir is the shared corpus's music/mixed folder; the test skips,
+// saying why, when the corpus is absent.
 func corpusDir(tb testing.TB) string {
 	tb.Helper()
-	dir := os.Getenv("ATTUNE_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus")
-	}
-	mixed := filepath.Join(dir, "music", "mixed")
-	if _, err := os.Stat(mixed); err != nil {
-		tb.Skipf("no corpus at %s (set ATTUNE_CORPUS): %v", mixed, err)
-	}
-	return mixed
+	return filepath.Join(mediatest.Corpus(tb), "music", "mixed")
 }
 
 const (

@@ -62,6 +62,8 @@ type Config struct {
 	DataDir string
 	// Library configures where music lives and how it is scanned.
 	Library Library
+	// Audio configures the playback engine.
+	Audio Audio
 }
 
 // Library is the library.* section of Config.
@@ -77,6 +79,25 @@ type Library struct {
 	// ProbeTimeout limits the time spent probing one file
 	// (library.probe_timeout).
 	ProbeTimeout time.Duration
+}
+
+// Audio is the audio.* section of Config: the playback engine's settings.
+type Audio struct {
+	// SampleRate is the engine's rate in Hz; every track is resampled to it
+	// (audio.sample_rate).
+	SampleRate int
+	// PauseFade is how long pause fades out and resume fades in
+	// (audio.pause_fade).
+	PauseFade time.Duration
+	// SkipFade is how long skip crossfades into the next item
+	// (audio.skip_fade).
+	SkipFade time.Duration
+	// MaxSlew is the fastest the master volume may change, in dB per second
+	// (audio.max_slew).
+	MaxSlew float64
+	// Ceiling is the room's peak ceiling in dBFS (audio.ceiling); it is
+	// negative or zero.
+	Ceiling float64
 }
 
 // Source says which layer a key's value came from.

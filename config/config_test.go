@@ -25,6 +25,13 @@ func TestLoad_Defaults(t *testing.T) {
 			Workers:      4,
 			ProbeTimeout: 10 * time.Second,
 		},
+		Audio: Audio{
+			SampleRate: 48000,
+			PauseFade:  2 * time.Second,
+			SkipFade:   4 * time.Second,
+			MaxSlew:    6,
+			Ceiling:    -1,
+		},
 	}
 	if !reflect.DeepEqual(l.Config, want) {
 		t.Errorf("Config = %+v, want %+v", l.Config, want)
@@ -113,6 +120,20 @@ func layerCases() []layerCase {
 		{"library.probe_timeout", [3]string{"2s", "3m", "45s"},
 			[3]any{2 * time.Second, 3 * time.Minute, 45 * time.Second},
 			func(c Config) any { return c.Library.ProbeTimeout }},
+		{"audio.sample_rate", [3]string{"44100", "96000", "8000"}, [3]any{44100, 96000, 8000},
+			func(c Config) any { return c.Audio.SampleRate }},
+		{"audio.pause_fade", [3]string{"500ms", "3s", "30s"},
+			[3]any{500 * time.Millisecond, 3 * time.Second, 30 * time.Second},
+			func(c Config) any { return c.Audio.PauseFade }},
+		{"audio.skip_fade", [3]string{"100ms", "1.5s", "10s"},
+			[3]any{100 * time.Millisecond, 1500 * time.Millisecond, 10 * time.Second},
+			func(c Config) any { return c.Audio.SkipFade }},
+		// A YAML float, a decimal string and a whole number.
+		{"audio.max_slew", [3]string{"4.5", "12", "0.5"}, [3]any{4.5, 12.0, 0.5},
+			func(c Config) any { return c.Audio.MaxSlew }},
+		// A YAML int, a negative decimal string and the upper bound.
+		{"audio.ceiling", [3]string{"-6", "-0.5", "0"}, [3]any{-6.0, -0.5, 0.0},
+			func(c Config) any { return c.Audio.Ceiling }},
 	}
 }
 

@@ -49,4 +49,10 @@ func ExampleLoad() {
 	//   max_file_size: 1GiB # default
 	//   workers: 2 # flag --library-workers
 	//   probe_timeout: 10s # default
+	// audio:
+	//   sample_rate: 48000 # default
+	//   pause_fade: 2s # default
+	//   skip_fade: 4s # default
+	//   max_slew: 6 # default
+	//   ceiling: -1 # default
 }

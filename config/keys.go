@@ -21,6 +21,7 @@ const (
 	KindSize     Kind = "size"     // bytes: 1GiB, 500MB, 512KiB or a bare number of bytes
 	KindDuration Kind = "duration" // with a unit: 10s, 2m; a bare number is rejected
 	KindInt      Kind = "int"      // a whole number in a range
+	KindNumber   Kind = "number"   // a finite decimal number in a range: 6, 4.5, -1
 )
 
 // Key describes one configuration key. The table of keys (Keys) is the one
@@ -89,6 +90,22 @@ func Keys() []Key {
 		durationKey("library.probe_timeout", "10s", time.Second, 10*time.Minute,
 			"time limit for probing one file",
 			func(c *Config) *time.Duration { return &c.Library.ProbeTimeout }),
+		intKey("audio.sample_rate", "48000", 8000, 192000,
+			"the engine's sample rate in Hz: every track is resampled to it",
+			constDefault("48000"),
+			func(c *Config) *int { return &c.Audio.SampleRate }),
+		durationKey("audio.pause_fade", "2s", 100*time.Millisecond, 30*time.Second,
+			"pause fades out over this long, and resume fades back in",
+			func(c *Config) *time.Duration { return &c.Audio.PauseFade }),
+		durationKey("audio.skip_fade", "4s", 100*time.Millisecond, 30*time.Second,
+			"skip crossfades into the next item over this long",
+			func(c *Config) *time.Duration { return &c.Audio.SkipFade }),
+		numberKey("audio.max_slew", "6", 0.5, 60,
+			"the fastest the master volume may change, in dB per second",
+			func(c *Config) *float64 { return &c.Audio.MaxSlew }),
+		numberKey("audio.ceiling", "-1", -30, 0,
+			"the room's peak ceiling in dBFS: no command raises the output above it",
+			func(c *Config) *float64 { return &c.Audio.Ceiling }),
 	}
 }
 
@@ -206,8 +223,8 @@ func intKey(name, def string, lo, hi int, help string, defFn func(*facts, *Confi
 func durationKey(name, def string, lo, hi time.Duration, help string, field func(*Config) *time.Duration) Key {
 	return Key{
 		Name: name, Kind: KindDuration, Default: def, Help: help,
-		Allowed: fmt.Sprintf("a duration with a unit from %s to %s, like 30s or 2m",
-			formatDuration(lo), formatDuration(hi)),
+		Allowed: fmt.Sprintf("a duration with a unit from %s to %s, like %s",
+			formatDuration(lo), formatDuration(hi), def),
 		def: constDefault(def),
 		parse: func(raw any, _ *facts, c *Config) error {
 			d, err := parseDuration(raw)
@@ -221,6 +238,39 @@ func durationKey(name, def string, lo, hi time.Duration, help string, field func
 			return nil
 		},
 		value: func(c *Config) any { return formatDuration(*field(c)) },
+	}
+}
+
+// numberKey is a key whose value is a finite decimal number from lo to hi.
+func numberKey(name, def string, lo, hi float64, help string, field func(*Config) *float64) Key {
+	return Key{
+		Name: name, Kind: KindNumber, Default: def, Help: help,
+		Allowed: fmt.Sprintf("a number from %s to %s (decimals allowed)", formatNumber(lo), formatNumber(hi)),
+		def:     constDefault(def),
+		parse: func(raw any, _ *facts, c *Config) error {
+			x, err := parseNumber(raw)
+			if err != nil {
+				return err
+			}
+			if x < lo || x > hi {
+				return errors.New("out of range")
+			}
+			if x == 0 {
+				x = 0 // not -0, which would print as "-0"
+			}
+			*field(c) = x
+			return nil
+		},
+		value: func(c *Config) any {
+			// A whole number is given as an int so that it prints as "6" and
+			// reads back from YAML as the same value (YAML reads "6" as an
+			// int, not a float).
+			x := *field(c)
+			if x == math.Trunc(x) && math.Abs(x) < 1<<53 {
+				return int(x)
+			}
+			return x
+		},
 	}
 }
 
@@ -277,6 +327,48 @@ func parseInt(raw any) (int64, error) {
 	default:
 		return 0, errors.New("not a whole number")
 	}
+}
+
+// parseNumber accepts a YAML number or a string in decimal notation
+// (digits, an optional sign, point and exponent: "6", "-1", "4.5", "1e-3").
+// NaN, infinities, hexadecimal and anything else are rejected.
+func parseNumber(raw any) (float64, error) {
+	var x float64
+	switch r := raw.(type) {
+	case float64:
+		x = r
+	case string:
+		s := strings.TrimSpace(r)
+		if s == "" || strings.Trim(s, "+-.0123456789eE") != "" {
+			return 0, errors.New("not a number")
+		}
+		v, err := strconv.ParseFloat(s, 64)
+		if math.IsInf(v, 0) {
+			return 0, errors.New("too large")
+		}
+		if err != nil && !errors.Is(err, strconv.ErrRange) { // underflow is a tiny number, fine
+			return 0, errors.New("not a number")
+		}
+		x = v
+	default:
+		n, err := parseInt(raw)
+		if err != nil {
+			return 0, errors.New("not a number")
+		}
+		x = float64(n)
+	}
+	if math.IsNaN(x) {
+		return 0, errors.New("not a number")
+	}
+	if math.IsInf(x, 0) {
+		return 0, errors.New("not finite")
+	}
+	return x, nil
+}
+
+// formatNumber prints x as briefly as parseNumber reads it back: "6", "0.5".
+func formatNumber(x float64) string {
+	return strconv.FormatFloat(x, 'f', -1, 64)
 }
 
 // unitBytes returns the number of bytes in a lower-case size unit.

@@ -2,12 +2,15 @@ package config
 
 import (
 	"errors"
+	"math"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
 )
 
 func TestLoad_InvalidValues(t *testing.T) {
@@ -53,6 +56,43 @@ func TestLoad_InvalidValues(t *testing.T) {
 		{"library.probe_timeout", "flag", "-2s", "-2s", "out of range"},
 		{"library.probe_timeout", "flag", "soon", "soon", "not a duration"},
 		{"library.probe_timeout", "file", "[1s]", "[1s]", "not a duration"},
+		{"audio.sample_rate", "file", "7999", "7999", "out of range"},
+		{"audio.sample_rate", "flag", "192001", "192001", "out of range"},
+		{"audio.sample_rate", "env", "48k", "48k", "not a whole number"},
+		{"audio.sample_rate", "file", "44100.5", "44100.5", "not a whole number"},
+		{"audio.pause_fade", "file", "2", "2", "a bare number has no unit"},
+		{"audio.pause_fade", "env", "2000", "2000", "a bare number has no unit"},
+		{"audio.pause_fade", "flag", "99ms", "99ms", "out of range"},
+		{"audio.pause_fade", "flag", "30.5s", "30.5s", "out of range"},
+		{"audio.pause_fade", "env", "-2s", "-2s", "out of range"},
+		{"audio.pause_fade", "flag", "slowly", "slowly", "not a duration"},
+		{"audio.skip_fade", "file", "4", "4", "a bare number has no unit"},
+		{"audio.skip_fade", "flag", "4.5", "4.5", "a bare number has no unit"},
+		{"audio.skip_fade", "file", "50ms", "50ms", "out of range"},
+		{"audio.skip_fade", "env", "1m", "1m", "out of range"},
+		{"audio.skip_fade", "file", "true", "true", "not a duration"},
+		{"audio.max_slew", "flag", "0.4", "0.4", "out of range"},
+		{"audio.max_slew", "file", "0", "0", "out of range"},
+		{"audio.max_slew", "env", "60.01", "60.01", "out of range"},
+		{"audio.max_slew", "file", "-6", "-6", "out of range"},
+		{"audio.max_slew", "flag", "fast", "fast", "not a number"},
+		{"audio.max_slew", "flag", "6dB", "6dB", "not a number"},
+		{"audio.max_slew", "flag", "0x6", "0x6", "not a number"},
+		{"audio.max_slew", "flag", "", "", "not a number"},
+		{"audio.max_slew", "flag", "1e400", "1e400", "too large"},
+		{"audio.max_slew", "env", "NaN", "NaN", "not a number"},
+		{"audio.max_slew", "file", ".nan", "NaN", "not a number"},
+		{"audio.max_slew", "file", ".inf", "+Inf", "not finite"},
+		{"audio.max_slew", "env", "Inf", "Inf", "not a number"},
+		{"audio.max_slew", "file", "[6]", "[6]", "not a number"},
+		{"audio.max_slew", "file", "yes", "yes", "not a number"},
+		{"audio.ceiling", "file", "1", "1", "out of range"},
+		{"audio.ceiling", "flag", "0.1", "0.1", "out of range"},
+		{"audio.ceiling", "env", "-30.5", "-30.5", "out of range"},
+		{"audio.ceiling", "flag", "nan", "nan", "not a number"},
+		{"audio.ceiling", "file", "-.inf", "-Inf", "not finite"},
+		{"audio.ceiling", "file", "-1 dB", "-1 dB", "not a number"},
+		{"audio.ceiling", "env", "--1", "--1", "not a number"},
 	} {
 		name := tc.key + "/" + tc.layer + "/" + tc.raw
 		o := testOptions(t)
@@ -205,6 +245,70 @@ func TestFormatDuration(t *testing.T) {
 		if back, err := parseDuration(got); err != nil || back != tc.d {
 			t.Errorf("parseDuration(%q) = %v, %v; want %v", got, back, err, tc.d)
 		}
+	}
+}
+
+func TestParseNumber(t *testing.T) {
+	for _, tc := range []struct {
+		raw  any
+		want float64
+	}{
+		{6, 6}, {int64(-30), -30}, {uint64(7), 7}, {4.5, 4.5}, {-0.25, -0.25},
+		{"6", 6}, {"4.5", 4.5}, {" -1 ", -1}, {"+2", 2}, {".5", 0.5}, {"5.", 5}, {"1e1", 10}, {"2.5E-1", 0.25},
+		{"1e-400", 0}, // underflows to zero: in range where 0 is
+	} {
+		got, err := parseNumber(tc.raw)
+		if err != nil || got != tc.want {
+			t.Errorf("parseNumber(%#v) = %v, %v; want %v", tc.raw, got, err, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		raw        any
+		wantReason string
+	}{
+		{math.NaN(), "not a number"}, {math.Inf(1), "not finite"}, {math.Inf(-1), "not finite"},
+		{"NaN", "not a number"}, {"inf", "not a number"}, {"-Infinity", "not a number"},
+		{"0x1p-2", "not a number"}, {"1_000", "not a number"}, {"", "not a number"}, {"  ", "not a number"},
+		{"1.2.3", "not a number"}, {"e", "not a number"}, {"-1e999", "too large"},
+		{true, "not a number"}, {nil, "not a number"}, {[]any{1}, "not a number"},
+	} {
+		if got, err := parseNumber(tc.raw); err == nil || err.Error() != tc.wantReason {
+			t.Errorf("parseNumber(%#v) = %v, %v; want error %q", tc.raw, got, err, tc.wantReason)
+		}
+	}
+}
+
+// A number key's value prints briefly and reads back, via YAML, to the same
+// float.
+func TestNumberKey_ValueRoundTrip(t *testing.T) {
+	k := numberKey("audio.ceiling", "-1", -1e9, 1e9, "help", func(c *Config) *float64 { return &c.Audio.Ceiling })
+	for _, tc := range []struct {
+		x    float64
+		want string
+	}{
+		{6, "6"}, {-1, "-1"}, {0, "0"}, {4.5, "4.5"}, {-0.1, "-0.1"}, {60, "60"}, {1e8, "100000000"},
+	} {
+		c := Config{Audio: Audio{Ceiling: tc.x}}
+		out, err := yaml.Marshal(k.value(&c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(out)); got != tc.want {
+			t.Errorf("value %v prints %q, want %q", tc.x, got, tc.want)
+		}
+		var raw any
+		if err := yaml.Unmarshal(out, &raw); err != nil {
+			t.Fatal(err)
+		}
+		var back Config
+		if err := k.parse(raw, nil, &back); err != nil || back.Audio.Ceiling != tc.x {
+			t.Errorf("value %v read back as %v, %v", tc.x, back.Audio.Ceiling, err)
+		}
+	}
+	// -0 is stored as 0, so that it never prints as "-0".
+	var c Config
+	if err := k.parse("-0", nil, &c); err != nil || math.Signbit(c.Audio.Ceiling) {
+		t.Errorf("parse(-0) = %v, %v; want +0", c.Audio.Ceiling, err)
 	}
 }
 

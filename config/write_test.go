@@ -31,6 +31,16 @@ func TestLoaded_WriteYAML_RoundTrip(t *testing.T) {
 			file:  "library:\n  max_file_size: 500MB\n  probe_timeout: 1m0s\n",
 			flags: map[string]string{"data_dir": "true"}, // a path that looks like a YAML bool
 		},
+		{
+			name:  "audio decimals from every layer",
+			file:  "audio:\n  max_slew: 6.0\n  ceiling: -0.5\n  pause_fade: 1500ms\n",
+			env:   map[string]string{"ATTUNE_AUDIO_MAX_SLEW": "2.25", "ATTUNE_AUDIO_SAMPLE_RATE": "44100"},
+			flags: map[string]string{"audio.ceiling": "-3.75", "audio.skip_fade": "0.5s"},
+		},
+		{
+			name: "audio whole numbers as YAML floats",
+			file: "audio:\n  max_slew: 12.0\n  ceiling: -0.0\n",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := testOptions(t)
@@ -139,7 +149,13 @@ func TestLoaded_WriteYAML_Format(t *testing.T) {
 		"  watch: [/w1, /w2] # flag --library-watch\n" +
 		"  max_file_size: 1GiB # default\n" +
 		"  workers: 2 # file " + file + ":2\n" +
-		"  probe_timeout: 10s # default\n"
+		"  probe_timeout: 10s # default\n" +
+		"audio:\n" +
+		"  sample_rate: 48000 # default\n" +
+		"  pause_fade: 2s # default\n" +
+		"  skip_fade: 4s # default\n" +
+		"  max_slew: 6 # default\n" +
+		"  ceiling: -1 # default\n"
 	if got := buf.String(); got != want {
 		t.Errorf("WriteYAML =\n%s\nwant\n%s", got, want)
 	}

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -225,23 +224,12 @@ func withLibrary(ctx context.Context, e *env, fn func(*media.Library) int) int {
 		return code
 	}
 	defer st.Close()
-	c := e.cfg.Config
-	exe, err := os.Executable()
-	if err != nil {
-		fmt.Fprintf(e.stderr, "attune: find my own executable to run the probe worker: %v\n", err)
-		return exitFailure
-	}
-	pool, err := sandbox.New(ctx, sandbox.Config{
-		Command:     []string{exe, probeWorkerName},
-		Workers:     c.Library.Workers,
-		Timeout:     c.Library.ProbeTimeout,
-		MemoryLimit: sandbox.DefaultMemoryLimit,
-	})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "attune: start the probe workers: %v\n", err)
-		return exitFailure
+	pool, code := startProbers(ctx, e)
+	if pool == nil {
+		return code
 	}
 	defer pool.Close()
+	c := e.cfg.Config
 	lib := media.NewLibrary(st, pool, media.Config{
 		Dir:         c.Library.Dir,
 		Watch:       c.Library.Watch,

@@ -80,6 +80,17 @@ func (k EventKind) String() string {
 // MarshalText makes kinds readable in JSON reports.
 func (k EventKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
 
+// UnmarshalText reads a kind's name back, so reports round-trip.
+func (k *EventKind) UnmarshalText(b []byte) error {
+	for i, name := range kindNames {
+		if i > 0 && name == string(b) {
+			*k = EventKind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown event kind %q", b)
+}
+
 // Event reports something that happened to an item.
 type Event struct {
 	Kind   EventKind

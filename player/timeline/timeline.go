@@ -72,6 +72,17 @@ func (c Curve) String() string {
 // MarshalText makes curves readable in JSON reports.
 func (c Curve) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
+// UnmarshalText reads a curve's name back, so reports round-trip.
+func (c *Curve) UnmarshalText(b []byte) error {
+	for _, k := range []Curve{CurveNone, CurveSCurve, CurveEqualPower} {
+		if k.String() == string(b) {
+			*c = k
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown fade curve %q", b)
+}
+
 // fadeIn returns the fade-in gain of curve c at x in [0, 1].
 func (c Curve) fadeIn(x float64) float64 {
 	switch c {

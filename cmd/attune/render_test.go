@@ -1,0 +1,116 @@
+package main
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"attune/media/mediatest"
+	"attune/player/timeline"
+)
+
+// readWAV24 reads the stereo 24-bit WAV that render writes: its rate and
+// left-channel samples, full scale ±1.
+func readWAV24(t *testing.T, path string) (rate int, left []float64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 44 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		t.Fatalf("%s is not a WAV file", path)
+	}
+	var data []byte
+	for off := 12; off+8 <= len(b); {
+		id, size := string(b[off:off+4]), int(binary.LittleEndian.Uint32(b[off+4:]))
+		body := b[off+8 : min(off+8+size, len(b))]
+		switch id {
+		case "fmt ":
+			rate = int(binary.LittleEndian.Uint32(body[4:]))
+			if ch, bits := binary.LittleEndian.Uint16(body[2:]), binary.LittleEndian.Uint16(body[14:]); ch != 2 || bits != 24 {
+				t.Fatalf("WAV has %d channels of %d bits, want 2 of 24", ch, bits)
+			}
+		case "data":
+			data = body
+		}
+		off += 8 + size + size%2
+	}
+	for i := 0; i+6 <= len(data); i += 6 {
+		v := int32(uint32(data[i])<<8|uint32(data[i+1])<<16|uint32(data[i+2])<<24) >> 8
+		left = append(left, float64(v)/(1<<23))
+	}
+	return rate, left
+}
+
+func rms(x []float64) float64 {
+	var s float64
+	for _, v := range x {
+		s += v * v
+	}
+	return math.Sqrt(s / float64(len(x)))
+}
+
+func TestRun_render(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(dir, "data"))
+	// Two files at other rates than the engine's 48 kHz, each a sine at -12 dBFS.
+	amp := math.Pow(10, -12.0/20)
+	mediatest.WriteFile(t, dir, "a.wav", mediatest.WAV(mediatest.Tone{SampleRate: 44100, Channels: 2, Samples: 44100 * 3, Freq: 440, Amp: amp}))
+	mediatest.WriteFile(t, dir, "b.flac", mediatest.MustFLAC(t, mediatest.Tone{SampleRate: 32000, Channels: 1, Samples: 32000 * 3, Freq: 330, Amp: amp}))
+	tlJSON := `{"version": 1, "items": [
+		{"track": "a.wav", "start": "0s", "end": "2s", "fade_in": "500ms"},
+		{"track": "b.flac", "start": "1500ms", "end": "4s", "fade_out": "1s"},
+		{"track": "missing.flac", "start": "4s", "end": "5s"}
+	]}`
+	tlPath := mediatest.WriteFile(t, dir, "session.json", []byte(tlJSON))
+	out := filepath.Join(dir, "session.wav")
+
+	code, stdout, stderr := attune(t, "render", "--json", "--timeline", tlPath, "--out", out)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1 (one item's file is missing); stderr:\n%s", code, stderr)
+	}
+	var rep timeline.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v\n%s", err, stdout)
+	}
+	if len(rep.Items) != 3 || rep.Items[0].StartedAt != 0 || rep.Items[1].StartedAt != 72000 {
+		t.Fatalf("report items = %+v; want item 1 to start on sample 72000 (1.5 s)", rep.Items)
+	}
+	if !strings.Contains(rep.Items[2].Error, "missing.flac") {
+		t.Errorf("missing track's error = %q", rep.Items[2].Error)
+	}
+
+	rate, left := readWAV24(t, out)
+	if rate != 48000 || len(left) != 5*48000 {
+		t.Fatalf("rendered %d samples at %d Hz, want 5 s at 48000", len(left), rate)
+	}
+	// Steady parts play at the files' level: -12 dBFS peak, so RMS amp/√2.
+	for _, span := range [][2]float64{{0.7, 1.4}, {2.2, 2.9}} {
+		got := rms(left[int(span[0]*48000):int(span[1]*48000)])
+		if want := amp / math.Sqrt2; math.Abs(20*math.Log10(got/want)) > 0.1 {
+			t.Errorf("level %.1f–%.1f s = %.2f dB off", span[0], span[1], 20*math.Log10(got/want))
+		}
+	}
+	// The fade-in starts from silence; the gap after the last item is silent.
+	if v := math.Abs(left[0]) + math.Abs(left[1]); v > 1e-3 {
+		t.Errorf("first samples %v, want a fade from silence", left[:2])
+	}
+	if got := rms(left[int(4.01*48000):]); got != 0 {
+		t.Errorf("after the last playable item: RMS %g, want silence", got)
+	}
+
+	// A timeline with a bare-number duration is a usage error naming the field.
+	bad := mediatest.WriteFile(t, dir, "bad.json", []byte(`{"version": 1, "items": [{"track": "a.wav", "start": 0, "end": "2s"}]}`))
+	code, _, stderr = attune(t, "render", "--timeline", bad, "--out", filepath.Join(dir, "bad.wav"))
+	if code != exitUsage || !strings.Contains(stderr, "start") {
+		t.Errorf("bad timeline: exit %d, stderr %q", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bad.wav")); err == nil {
+		t.Errorf("a failed render left its output file")
+	}
+}

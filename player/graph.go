@@ -1,0 +1,235 @@
+package player
+
+import (
+	"fmt"
+	"time"
+
+	"attune/player/timeline"
+)
+
+// loaded is a timeline placed at a position: a sequencer that plays it from
+// there, on the engine's rate.
+type loaded struct {
+	tl     timeline.Timeline // as loaded, on its own clock
+	seq    *timeline.Sequencer
+	base   int64               // timeline sample of the sequencer's sample 0
+	index  []int               // sequencer item → tl item
+	events chan timeline.Event // the sequencer's events
+	ready  chan struct{}       // closed after its first Prepare
+}
+
+func (l *loaded) isReady() bool {
+	select {
+	case <-l.ready:
+		return true
+	default:
+		return false
+	}
+}
+
+// transition is a change of what plays that waits for the envelope to have
+// faded out: a load, skip, seek (next is the new timeline) or stop (next is
+// nil).
+type transition struct {
+	next   *loaded
+	fadeIn int64
+}
+
+// seqSource streams the current sequencer, and silence when there is none or
+// it has ended; it never drains, so the envelope after it never does either.
+type seqSource struct {
+	seq   *timeline.Sequencer
+	ended bool
+}
+
+func (s *seqSource) set(l *loaded) {
+	s.seq, s.ended = nil, false
+	if l != nil {
+		s.seq = l.seq
+	}
+}
+
+// Stream implements beep.Streamer.
+func (s *seqSource) Stream(out [][2]float64) (int, bool) {
+	n := 0
+	if s.seq != nil && !s.ended {
+		var ok bool
+		n, ok = s.seq.Stream(out)
+		if !ok || n < len(out) {
+			s.ended = true
+		}
+	}
+	clear(out[n:])
+	return len(out), true
+}
+
+// Err implements beep.Streamer.
+func (s *seqSource) Err() error { return nil }
+
+// newLoaded cuts tl at position at and makes a sequencer for what is left.
+func (e *Engine) newLoaded(tl timeline.Timeline, at time.Duration) (*loaded, error) {
+	rest, index := cut(tl, at)
+	if len(rest.Items) == 0 {
+		return nil, fmt.Errorf("position %s is past the timeline's end", at)
+	}
+	ch := make(chan timeline.Event, 64)
+	seq, err := timeline.NewSequencer(rest, timeline.Config{
+		Rate: e.cfg.Rate, Opener: e.cfg.Opener, Events: ch, Preroll: e.cfg.Preroll,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &loaded{
+		tl: tl, seq: seq, base: timeline.Samples(at, e.cfg.Rate),
+		index: index, events: ch, ready: make(chan struct{}),
+	}, nil
+}
+
+// cut returns what of tl sounds from at on, shifted so at is 0, and the index
+// in tl of each item kept. An item that sounds at at keeps playing from there
+// (its Offset moves on) without its fade-in, which the engine's own fade-in
+// replaces; during a crossfade only the incoming item is kept. A lone
+// fade-out that no longer fits is shortened to what is left of the item.
+func cut(tl timeline.Timeline, at time.Duration) (timeline.Timeline, []int) {
+	var out timeline.Timeline
+	var index []int
+	items := tl.Items
+	for i, it := range items {
+		if it.End <= at {
+			continue
+		}
+		if it.Start < at {
+			if i+1 < len(items) && items[i+1].Start <= at {
+				continue // crossfading out: keep only the incoming item
+			}
+			it.Offset += at - it.Start
+			it.FadeIn = 0
+			it.Start = at
+			it.FadeOut = min(it.FadeOut, it.End-at)
+		}
+		it.Start -= at
+		it.End -= at
+		out.Items = append(out.Items, it)
+		index = append(index, i)
+	}
+	return out, index
+}
+
+// startTransition fades out over fade samples and then switches to next
+// (nil: stop), fading in over fade if the engine is playing.
+func (e *Engine) startTransition(next *loaded, fade int64) {
+	if e.pend != nil && e.pend.next != nil {
+		e.prep.retire(e.pend.next)
+	}
+	e.pend = &transition{next: next, fadeIn: fade}
+	if next != nil {
+		e.prep.add(next)
+	}
+	e.pauseEnvelope(fade)
+}
+
+// pauseEnvelope fades the envelope out and holds it, unless it is already
+// fading out or held (a shorter fade never cuts a running one short).
+func (e *Engine) pauseEnvelope(fade int64) {
+	e.env.Pause(fade)
+}
+
+// advance moves the state machine on after a block: the end of the
+// timeline, and transitions whose fade-out is done.
+func (e *Engine) advance() {
+	e.prep.flush()
+	if e.cur != nil && e.src.ended && e.pend == nil {
+		e.prep.retire(e.cur)
+		e.cur = nil
+		e.src.set(nil)
+		e.state = StateStopped
+		e.env.Pause(1) // the sequencer's tail is silent already
+		e.reportState()
+	}
+	if e.pend == nil || !e.env.Held() {
+		return
+	}
+	p := e.pend
+	if p.next != nil && !p.next.isReady() {
+		return // hold silent until the new timeline is opened
+	}
+	if e.cur != nil {
+		e.prep.retire(e.cur)
+	}
+	e.cur, e.pend = p.next, nil
+	e.src.set(e.cur)
+	if e.cur == nil {
+		e.state = StateStopped
+	} else {
+		e.posNow.Store(e.cur.base)
+		if e.state == StatePlaying && !e.exiting {
+			e.env.FadeTo(e.level(), p.fadeIn)
+			e.env.Resume(p.fadeIn)
+		}
+	}
+	e.reportState()
+}
+
+// timelinePos is the timeline sample the mix has reached.
+func (e *Engine) timelinePos() int64 {
+	if e.cur == nil {
+		return e.posNow.Load()
+	}
+	return e.cur.base + e.cur.seq.Position()
+}
+
+// reportState publishes the state and sends an event when it changed.
+func (e *Engine) reportState() {
+	s := e.state
+	if s == StatePlaying && e.quiet {
+		s = StateQuiet
+	}
+	if s == e.reported {
+		return
+	}
+	e.reported = s
+	e.stateAt.Store(int32(s))
+	e.emit(Event{Kind: EventState, State: s, Position: e.toDur(e.timelinePos()), Item: -1})
+}
+
+// forwardItemEvents passes the sequencers' events on, on the timeline's
+// clock and with the timeline's item numbers.
+func (e *Engine) forwardItemEvents() {
+	for _, l := range [2]*loaded{e.cur, e.target()} {
+		if l == nil {
+			continue
+		}
+		e.drainEvents(l)
+	}
+}
+
+// drainEvents forwards what l's sequencer has sent so far.
+func (e *Engine) drainEvents(l *loaded) {
+	for {
+		select {
+		case ev := <-l.events:
+			e.emit(itemEvent(ev, l, e.toDur(l.base+ev.Sample)))
+		default:
+			return
+		}
+	}
+}
+
+// itemEvent translates a sequencer event of l.
+func itemEvent(ev timeline.Event, l *loaded, pos time.Duration) Event {
+	out := Event{Position: pos, Track: ev.Track, ItemEvent: ev.Kind, Err: ev.Err, Item: -1}
+	if ev.Item >= 0 && ev.Item < len(l.index) {
+		out.Item = l.index[ev.Item]
+	}
+	switch ev.Kind {
+	case timeline.ItemStarted:
+		out.Kind = EventItemStarted
+	case timeline.ItemEnded:
+		out.Kind = EventItemEnded
+	case timeline.Underrun:
+		out.Kind = EventUnderrun
+	default:
+		out.Kind = EventItemFailed
+	}
+	return out
+}

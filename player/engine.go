@@ -105,6 +105,7 @@ type Engine struct {
 	env      *dsp.Envelope
 	master   *dsp.Gain
 	limit    *ceilingStage
+	latency  int // samples, fixed at New
 	mix      [][2]float64
 	runners  []*sinkRunner
 	prep     preparer
@@ -173,6 +174,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("player: ceiling %v dBFS: %w", cfg.CeilingDB, err)
 	}
 	e.limit = lim
+	e.latency = lim.cur.Latency()
 	names := map[string]bool{}
 	for _, sc := range cfg.Sinks {
 		if names[sc.Name] {
@@ -196,6 +198,10 @@ func (e *Engine) Dropped() int64 { return e.dropped.Load() }
 // Position returns the timeline position now playing (the music's clock:
 // it stands still while paused). Safe from any goroutine.
 func (e *Engine) Position() time.Duration { return e.toDur(e.posNow.Load()) }
+
+// Latency is how many samples the output lags the timeline: the limiter's
+// lookahead. It is fixed for the engine's life (a ceiling change keeps it).
+func (e *Engine) Latency() int { return e.latency }
 
 // State returns the state as last reported. Safe from any goroutine.
 func (e *Engine) State() State { return State(e.stateAt.Load()) }

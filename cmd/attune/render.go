@@ -7,12 +7,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
 	"time"
 
 	"attune/media/sandbox"
+	"attune/player"
+	"attune/player/output"
 	"attune/player/timeline"
 )
 
@@ -88,25 +91,135 @@ func runRender(ctx context.Context, e *env, opts any, args []string) int {
 	return exitOK
 }
 
-// renderFile writes the render to path through a temporary file, so a failed
-// or interrupted render never leaves a half file under the asked name.
+// renderFile plays tl through the room's own graph — sequencer, master
+// gain, limiter — offline, into a WAV at path (through a temporary file, so a
+// failed or interrupted render never leaves a half file under that name).
 func renderFile(ctx context.Context, e *env, tl timeline.Timeline, opener timeline.Opener, path string) (timeline.Report, error) {
+	audio := e.cfg.Config.Audio
+	rate := audio.SampleRate
+	places, err := tl.Place(rate)
+	if err != nil {
+		return timeline.Report{}, err
+	}
+	var end int64
+	for _, p := range places {
+		end = max(end, p.End)
+	}
+
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".render-*.wav")
 	if err != nil {
 		return timeline.Report{}, fmt.Errorf("create the output: %w", err)
 	}
 	defer os.Remove(tmp.Name())
-	rep, err := timeline.Render(ctx, tl, opener, e.cfg.Config.Audio.SampleRate, tmp)
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = cerr
+	defer tmp.Close()
+	wav, err := output.NewWAV(tmp, rate)
+	if err != nil {
+		return timeline.Report{}, err
 	}
+	win := &window{sink: wav, n: end}
+	events := make(chan player.Event, 1<<14)
+	eng, err := player.New(player.Config{
+		Rate: rate, PauseFade: audio.PauseFade, SkipFade: audio.SkipFade, MaxSlew: audio.MaxSlew,
+		CeilingDB: audio.Ceiling, Opener: opener, Events: events,
+		Sinks: []player.SinkConfig{{Name: "file", Sink: win}},
+	})
+	if err != nil {
+		return timeline.Report{}, err
+	}
+	// The output lags the timeline by the limiter's lookahead: render that
+	// much longer and drop as much from the front, so the file's samples are
+	// the timeline's.
+	win.skip = int64(eng.Latency())
+	length := time.Duration(end+win.skip) * time.Second / time.Duration(rate)
+	err = eng.Render(ctx, length+time.Second/time.Duration(rate), []player.Cue{
+		{At: 0, Cmd: player.Command{Op: player.OpLoad, Timeline: tl}},
+		{At: 0, Cmd: player.Command{Op: player.OpPlay}},
+	})
+	close(events)
+	rep := buildReport(rate, places, events, win)
 	if err != nil {
 		return rep, err
+	}
+	if err := tmp.Close(); err != nil {
+		return rep, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return rep, fmt.Errorf("write %s: %w", path, err)
 	}
 	return rep, nil
+}
+
+// window passes samples skip to skip+n of what it is given to sink, and
+// measures their peak.
+type window struct {
+	sink    player.Sink
+	skip, n int64
+	seen    int64
+	peak    float64
+	clipped int64
+	frames  int64
+}
+
+func (w *window) Write(block [][2]float64) error {
+	from := min(max(w.skip-w.seen, 0), int64(len(block)))
+	to := min(max(w.skip+w.n-w.seen, 0), int64(len(block)))
+	w.seen += int64(len(block))
+	if from >= to {
+		return nil
+	}
+	part := block[from:to]
+	for _, s := range part {
+		for _, v := range s {
+			a := math.Abs(v)
+			w.peak = max(w.peak, a)
+			if a > 1 {
+				w.clipped++
+			}
+		}
+	}
+	w.frames += int64(len(part))
+	return w.sink.Write(part)
+}
+
+func (w *window) Paced() bool  { return false }
+func (w *window) Close() error { return w.sink.Close() }
+
+// buildReport says, per item, what was planned and what the engine did.
+func buildReport(rate int, places []timeline.Placement, events <-chan player.Event, win *window) timeline.Report {
+	rep := timeline.Report{Rate: rate, Frames: win.frames, Peak: win.peak, Clipped: win.clipped}
+	for _, p := range places {
+		rep.Items = append(rep.Items, timeline.ItemReport{
+			Index: p.Index, Track: p.Item.Track, Phase: p.Item.Phase, Start: p.Start, End: p.End,
+			StartedAt: -1, StoppedAt: -1, GainDB: p.Item.GainDB,
+			FadeIn: p.FadeIn, FadeInCurve: p.FadeInCurve, FadeOut: p.FadeOut, FadeOutCurve: p.FadeOutCurve,
+		})
+	}
+	sample := func(d time.Duration) int64 { return timeline.Samples(d, rate) }
+	for ev := range events {
+		if ev.Item < 0 || ev.Item >= len(rep.Items) {
+			continue
+		}
+		it := &rep.Items[ev.Item]
+		switch ev.Kind {
+		case player.EventItemStarted:
+			it.StartedAt = sample(ev.Position)
+		case player.EventItemEnded:
+			it.StoppedAt = sample(ev.Position)
+		case player.EventItemFailed, player.EventUnderrun:
+			if it.StartedAt >= 0 {
+				it.StoppedAt = sample(ev.Position)
+			}
+			if ev.Err != nil && it.Error == "" {
+				it.Error = ev.Err.Error()
+			}
+		default:
+			continue
+		}
+		if ev.ItemEvent != 0 {
+			it.Events = append(it.Events, ev.ItemEvent)
+		}
+	}
+	return rep
 }
 
 func printReport(w io.Writer, rep timeline.Report) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -63,9 +64,9 @@ func TestRun_render(t *testing.T) {
 	mediatest.WriteFile(t, dir, "a.wav", mediatest.WAV(mediatest.Tone{SampleRate: 44100, Channels: 2, Samples: 44100 * 3, Freq: 440, Amp: amp}))
 	mediatest.WriteFile(t, dir, "b.flac", mediatest.MustFLAC(t, mediatest.Tone{SampleRate: 32000, Channels: 1, Samples: 32000 * 3, Freq: 330, Amp: amp}))
 	tlJSON := `{"version": 1, "items": [
-		{"track": "a.wav", "start": "0s", "end": "2s", "fade_in": "500ms"},
-		{"track": "b.flac", "start": "1500ms", "end": "4s", "fade_out": "1s"},
-		{"track": "missing.flac", "start": "4s", "end": "5s"}
+		{"track": "a.wav", "start": "0s", "end": "3s", "fade_in": "500ms"},
+		{"track": "b.flac", "start": "2500ms", "end": "5s", "fade_out": "1s"},
+		{"track": "missing.flac", "start": "5s", "end": "6s"}
 	]}`
 	tlPath := mediatest.WriteFile(t, dir, "session.json", []byte(tlJSON))
 	out := filepath.Join(dir, "session.wav")
@@ -78,30 +79,37 @@ func TestRun_render(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatalf("report is not JSON: %v\n%s", err, stdout)
 	}
-	if len(rep.Items) != 3 || rep.Items[0].StartedAt != 0 || rep.Items[1].StartedAt != 72000 {
-		t.Fatalf("report items = %+v; want item 1 to start on sample 72000 (1.5 s)", rep.Items)
+	if len(rep.Items) != 3 || rep.Items[0].StartedAt != 0 || rep.Items[1].StartedAt != 120000 {
+		t.Fatalf("report items = %+v; want item 1 to start on sample 120000 (2.5 s)", rep.Items)
 	}
 	if !strings.Contains(rep.Items[2].Error, "missing.flac") {
 		t.Errorf("missing track's error = %q", rep.Items[2].Error)
 	}
 
 	rate, left := readWAV24(t, out)
-	if rate != 48000 || len(left) != 5*48000 {
-		t.Fatalf("rendered %d samples at %d Hz, want 5 s at 48000", len(left), rate)
+	if rate != 48000 || len(left) != 6*48000 {
+		t.Fatalf("rendered %d samples at %d Hz, want 6 s at 48000", len(left), rate)
 	}
-	// Steady parts play at the files' level: -12 dBFS peak, so RMS amp/√2.
-	for _, span := range [][2]float64{{0.7, 1.4}, {2.2, 2.9}} {
+	// Once the room's start fade (audio.pause_fade, 2 s) is over, each file
+	// plays at its own level: -12 dBFS peak, so RMS amp/√2.
+	for _, span := range [][2]float64{{2.1, 2.4}, {3.1, 3.9}} {
 		got := rms(left[int(span[0]*48000):int(span[1]*48000)])
 		if want := amp / math.Sqrt2; math.Abs(20*math.Log10(got/want)) > 0.1 {
 			t.Errorf("level %.1f–%.1f s = %.2f dB off", span[0], span[1], 20*math.Log10(got/want))
 		}
 	}
-	// The fade-in starts from silence; the gap after the last item is silent.
+	// The start fades in from silence, rising; the missing item is silence.
 	if v := math.Abs(left[0]) + math.Abs(left[1]); v > 1e-3 {
 		t.Errorf("first samples %v, want a fade from silence", left[:2])
 	}
-	if got := rms(left[int(4.01*48000):]); got != 0 {
-		t.Errorf("after the last playable item: RMS %g, want silence", got)
+	if early, later := rms(left[4800:9600]), rms(left[48000:52800]); !(early < later) {
+		t.Errorf("start: RMS %g at 0.1 s, %g at 1 s; want a rising fade-in", early, later)
+	}
+	if got := rms(left[int(5.01*48000):]); got != 0 {
+		t.Errorf("where the missing item was: RMS %g, want silence", got)
+	}
+	if rep.Peak > math.Pow(10, -1.0/20) {
+		t.Errorf("peak %.2f dBFS is above the room's -1 dBFS ceiling", 20*math.Log10(rep.Peak))
 	}
 
 	// A timeline with a bare-number duration is a usage error naming the field.
@@ -112,5 +120,59 @@ func TestRun_render(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bad.wav")); err == nil {
 		t.Errorf("a failed render left its output file")
+	}
+}
+
+// A timeline of real files in every format, rate and channel count the
+// library plays, crossfaded: every item starts on its sample, nothing fails,
+// the music never drops out, and the ceiling holds.
+func TestCorpus_render(t *testing.T) {
+	corpus := mediatest.Corpus(t)
+	isolate(t)
+	dir := t.TempDir()
+	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(dir, "data"))
+	mixed := filepath.Join(corpus, "music", "mixed")
+	files := []string{
+		"mp3-cbr320-id3v24/01 - Maxstack - A New Journey.mp3",
+		"flac-24-96k/02 - Maxstack - Awakening.flac",
+		"ogg-vorbis-q2-mono-22k/03 - Maxstack - Coherence.ogg",
+		"wav-s16-44k/01 - Maxstack - A New Journey.wav",
+		"mp3-vbr-v6-mono-32k/02 - Maxstack - Awakening.mp3",
+		"flac-24-48k-mono/03 - Maxstack - Coherence.flac",
+		"wav-s24-48k/02 - Maxstack - Awakening.wav",
+		"ogg-vorbis-q6/01 - Maxstack - A New Journey.ogg",
+	}
+	var items []string
+	for i, f := range files {
+		start, end := i*3, i*3+4 // 4 s each, 1 s crossfades
+		b, _ := json.Marshal(filepath.Join(mixed, f))
+		items = append(items, fmt.Sprintf(`{"track": %s, "start": "%ds", "end": "%ds", "offset": "2s"}`, b, start, end))
+	}
+	tlPath := mediatest.WriteFile(t, dir, "corpus.json", []byte(`{"version": 1, "items": [`+strings.Join(items, ",")+`]}`))
+	out := filepath.Join(dir, "corpus.wav")
+	code, stdout, stderr := attune(t, "render", "--json", "--timeline", tlPath, "--out", out)
+	if code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s\n%s", code, stderr, stdout)
+	}
+	var rep timeline.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	for i, it := range rep.Items {
+		if it.Error != "" || it.StartedAt != int64(i*3*48000) {
+			t.Errorf("item %d (%s): started at %d, error %q; want sample %d", i, files[i], it.StartedAt, it.Error, i*3*48000)
+		}
+	}
+	_, left := readWAV24(t, out)
+	if want := (len(files)*3 + 1) * 48000; len(left) != want {
+		t.Fatalf("%d samples, want %d", len(left), want)
+	}
+	for at := 2 * 48000; at+4800 <= len(left); at += 4800 {
+		if r := rms(left[at : at+4800]); r < 1e-3 {
+			t.Errorf("the music drops out at %.1f s (RMS %g)", float64(at)/48000, r)
+		}
+	}
+	if rep.Peak > math.Pow(10, -1.0/20) {
+		t.Errorf("peak %.2f dBFS is above the -1 dBFS ceiling", 20*math.Log10(rep.Peak))
 	}
 }

@@ -99,11 +99,21 @@ func runPlay(ctx context.Context, e *env, opts any, args []string) int {
 	if err := eng.Play(runCtx); err != nil {
 		fmt.Fprintf(e.stderr, "attune play: %v\n", err)
 	}
-	go steer(runCtx, eng, e.stdin, e.stderr)
+	lines := readLines(runCtx, e.stdin)
 
 	failed, played := false, false
 	for {
 		select {
+		case line, ok := <-lines:
+			if !ok {
+				lines = nil // stdin ended: play on
+				continue
+			}
+			if f := strings.Fields(line); len(f) > 0 {
+				if err := steerOne(runCtx, eng, f); err != nil {
+					fmt.Fprintf(e.stderr, "%s: %v\n", f[0], err)
+				}
+			}
 		case ev := <-events:
 			switch ev.Kind {
 			case player.EventPosition:
@@ -180,21 +190,23 @@ func playSinks(ctx context.Context, e *env, o playOptions, rate int) ([]player.S
 	return sinks, cleanup, nil
 }
 
-// steer applies commands typed on stdin, one per line.
-func steer(ctx context.Context, eng *player.Engine, in io.Reader, msg io.Writer) {
-	sc := bufio.NewScanner(in)
-	for sc.Scan() {
-		f := strings.Fields(sc.Text())
-		if len(f) == 0 {
-			continue
+// readLines sends the lines of in until it ends or ctx does. Its goroutine
+// may stay blocked reading a terminal after ctx ends; it goes with the
+// process, which is about to exit.
+func readLines(ctx context.Context, in io.Reader) <-chan string {
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(in)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
 		}
-		if err := steerOne(ctx, eng, f); err != nil {
-			fmt.Fprintf(msg, "%s: %v\n", f[0], err)
-		}
-		if ctx.Err() != nil {
-			return
-		}
-	}
+	}()
+	return lines
 }
 
 func steerOne(ctx context.Context, eng *player.Engine, f []string) error {

@@ -35,6 +35,7 @@ import (
 	"github.com/gopxl/beep/v2/vorbis"
 
 	"attune/media"
+	"attune/media/probe"
 )
 
 // Quality is the resampler's Lagrange half-order, as in beep.Resample. A
@@ -144,11 +145,11 @@ func openDecoder(r io.ReaderAt, size int64, format media.Format) (beep.StreamSee
 	)
 	switch format {
 	case media.FormatMP3:
-		dec, f, err = mp3.Decode(newBufSeeker(r))
+		dec, f, err = mp3.Decode(probe.NewBufferedReader(r))
 	case media.FormatFLAC:
-		dec, f, err = flac.Decode(newBufSeeker(r))
+		dec, f, err = flac.Decode(probe.NewBufferedReader(r))
 	case media.FormatOgg:
-		dec, f, err = vorbis.Decode(newBufSeeker(r))
+		dec, f, err = vorbis.Decode(probe.NewBufferedReader(r))
 	case media.FormatWAV:
 		return newPCM(r, size)
 	default:

@@ -32,7 +32,7 @@ func File(ctx context.Context, path string) (media.Info, error) {
 	if err != nil {
 		return media.Info{}, fmt.Errorf("%w: %v", media.ErrInvalid, unwrapPath(err))
 	}
-	info, err := Reader(ctx, newBufSeeker(f, fi.Size()), fi.Size())
+	info, err := Reader(ctx, NewBufferedReader(f), fi.Size())
 	if err != nil {
 		return media.Info{}, err
 	}

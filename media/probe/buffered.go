@@ -1,4 +1,4 @@
-package decode
+package probe
 
 import (
 	"errors"
@@ -6,23 +6,25 @@ import (
 	"os"
 )
 
-// bufSeeker buffers reads of an io.ReaderAt and still seeks, for decoders
+// BufferedReader buffers reads of an io.ReaderAt and still seeks, for decoders
 // that read a few bytes at a time (go-mp3 reads each frame header, then the
 // frame): unbuffered, each of those would be a system call. It reads the
 // file with ReadAt only, so it sees a file truncated under it as an early
-// end, and many bufSeekers can share one *os.File.
-type bufSeeker struct {
+// end, and many BufferedReaders can share one *os.File.
+type BufferedReader struct {
 	r   io.ReaderAt
 	pos int64  // the reader's position
 	buf []byte // file bytes from at
 	at  int64
 }
 
-func newBufSeeker(r io.ReaderAt) *bufSeeker {
-	return &bufSeeker{r: r, buf: make([]byte, 0, 64<<10)}
+// NewBufferedReader reads r through a 64 KiB buffer.
+func NewBufferedReader(r io.ReaderAt) *BufferedReader {
+	return &BufferedReader{r: r, buf: make([]byte, 0, 64<<10)}
 }
 
-func (b *bufSeeker) Read(p []byte) (int, error) {
+// Read implements io.Reader.
+func (b *BufferedReader) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -49,7 +51,8 @@ func (b *bufSeeker) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-func (b *bufSeeker) Seek(offset int64, whence int) (int64, error) {
+// Seek implements io.Seeker.
+func (b *BufferedReader) Seek(offset int64, whence int) (int64, error) {
 	switch whence {
 	case io.SeekStart:
 	case io.SeekCurrent:
@@ -72,9 +75,12 @@ func (b *bufSeeker) Seek(offset int64, whence int) (int64, error) {
 	return offset, nil
 }
 
-// Close does nothing: the Track owns the file, and every beep decoder
-// closes what it reads when it is closed.
-func (b *bufSeeker) Close() error { return nil }
+// ReadAt passes through: the format parsers read in large chunks themselves.
+func (b *BufferedReader) ReadAt(p []byte, off int64) (int, error) { return b.r.ReadAt(p, off) }
+
+// Close does nothing: whoever opened the file owns it, and every beep
+// decoder closes what it reads when it is closed.
+func (b *BufferedReader) Close() error { return nil }
 
 // sizeOf is the current size of r, if r can say.
 func sizeOf(r io.ReaderAt) (int64, error) {

@@ -7,16 +7,16 @@ import (
 	"testing"
 )
 
-// bufSeeker must read exactly like a bytes.Reader over the same data,
+// BufferedReader must read exactly like a bytes.Reader over the same data,
 // whatever mix of small reads, large reads and seeks a decoder makes.
-func TestBufSeeker_matchesBytesReader(t *testing.T) {
+func TestBufferedReader_matchesBytesReader(t *testing.T) {
 	data := make([]byte, 300_000)
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range data {
 		data[i] = byte(rng.IntN(256))
 	}
 	want := bytes.NewReader(data)
-	got := newBufSeeker(bytes.NewReader(data), int64(len(data)))
+	got := NewBufferedReader(bytes.NewReader(data))
 	for step := range 5000 {
 		switch op := rng.IntN(10); {
 		case op < 2:

@@ -217,8 +217,9 @@ func openStore(ctx context.Context, e *env) (*store.Store, int) {
 	return st, exitOK
 }
 
-// withLibrary opens the store and a sandboxed prober, runs fn, and closes both.
-func withLibrary(ctx context.Context, e *env, fn func(*media.Library) int) int {
+// withStoreAndProbers opens the store and the sandboxed probe workers, runs
+// fn, and closes both.
+func withStoreAndProbers(ctx context.Context, e *env, fn func(*store.Store, *sandbox.Pool) int) int {
 	st, code := openStore(ctx, e)
 	if st == nil {
 		return code
@@ -229,14 +230,24 @@ func withLibrary(ctx context.Context, e *env, fn func(*media.Library) int) int {
 		return code
 	}
 	defer pool.Close()
+	return fn(st, pool)
+}
+
+// withLibrary runs fn on the library, over the store and the probe workers.
+func withLibrary(ctx context.Context, e *env, fn func(*media.Library) int) int {
+	return withStoreAndProbers(ctx, e, func(st *store.Store, pool *sandbox.Pool) int {
+		return fn(newLibrary(e, st, pool))
+	})
+}
+
+func newLibrary(e *env, st *store.Store, pool *sandbox.Pool) *media.Library {
 	c := e.cfg.Config
-	lib := media.NewLibrary(st, pool, media.Config{
+	return media.NewLibrary(st, pool, media.Config{
 		Dir:         c.Library.Dir,
 		Watch:       c.Library.Watch,
 		MaxFileSize: c.Library.MaxFileSize,
 		Workers:     c.Library.Workers,
 	})
-	return fn(lib)
 }
 
 // probeWorkerName is the hidden subcommand the sandbox starts: it probes

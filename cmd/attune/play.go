@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"attune/media/sandbox"
+	"attune/media/store"
 	"attune/player"
 	"attune/player/output"
 	"attune/player/stream"
@@ -50,36 +52,30 @@ func runPlay(ctx context.Context, e *env, opts any, args []string) int {
 		fmt.Fprintln(e.stderr, "attune play: give --timeline FILE.json (and optionally --speaker, --stream, --out)")
 		return exitUsage
 	}
-	tl, err := timeline.ReadFile(*o.timeline)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "attune play: %v\n", err)
-		if errors.Is(err, timeline.ErrInvalid) {
-			return exitUsage
-		}
-		return exitFailure
+	tl, code := readTimeline(e, "play", *o.timeline)
+	if code != exitOK {
+		return code
 	}
-	audio := e.cfg.Config.Audio
-	sinks, cleanup, err := playSinks(ctx, e, o, audio.SampleRate)
+	sinks, cleanup, err := playSinks(ctx, e, o, e.cfg.Config.Audio.SampleRate)
 	defer cleanup()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "attune play: %v\n", err)
 		return exitFailure
 	}
-	st, code := openStore(ctx, e)
-	if st == nil {
-		return code
-	}
-	defer st.Close()
-	pool, code := startProbers(ctx, e)
-	if pool == nil {
-		return code
-	}
-	defer pool.Close()
+	return withStoreAndProbers(ctx, e, func(st *store.Store, pool *sandbox.Pool) int {
+		opener := &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline)}
+		return playLive(ctx, e, tl, opener, sinks)
+	})
+}
 
+// playLive runs the engine on tl until the timeline ends, stdin says stop,
+// or ctx ends (which fades out).
+func playLive(ctx context.Context, e *env, tl timeline.Timeline, opener timeline.Opener, sinks []player.SinkConfig) int {
+	audio := e.cfg.Config.Audio
 	events := make(chan player.Event, 256)
 	eng, err := player.New(player.Config{
 		Rate: audio.SampleRate, PauseFade: audio.PauseFade, SkipFade: audio.SkipFade, MaxSlew: audio.MaxSlew,
-		CeilingDB: audio.Ceiling, Opener: &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline)},
+		CeilingDB: audio.Ceiling, Opener: opener,
 		Sinks: sinks, Events: events,
 	})
 	if err != nil {

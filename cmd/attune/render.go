@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"attune/media/sandbox"
+	"attune/media/store"
 	"attune/player"
 	"attune/player/output"
 	"attune/player/timeline"
@@ -46,27 +47,32 @@ func runRender(ctx context.Context, e *env, opts any, args []string) int {
 		fmt.Fprintln(e.stderr, "attune render: give --timeline FILE.json and --out FILE.wav (and nothing else)")
 		return exitUsage
 	}
-	tl, err := timeline.ReadFile(*o.timeline)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "attune render: %v\n", err)
-		if errors.Is(err, timeline.ErrInvalid) {
-			return exitUsage
-		}
-		return exitFailure
-	}
-	st, code := openStore(ctx, e)
-	if st == nil {
+	tl, code := readTimeline(e, "render", *o.timeline)
+	if code != exitOK {
 		return code
 	}
-	defer st.Close()
-	pool, code := startProbers(ctx, e)
-	if pool == nil {
-		return code
-	}
-	defer pool.Close()
-	opener := &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline)}
+	return withStoreAndProbers(ctx, e, func(st *store.Store, pool *sandbox.Pool) int {
+		opener := &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline)}
+		return renderTo(ctx, e, tl, opener, *o.out, *o.json)
+	})
+}
 
-	rep, err := renderFile(ctx, e, tl, opener, *o.out)
+// readTimeline reads a timeline file for a command; an invalid one is a
+// usage error.
+func readTimeline(e *env, cmd, path string) (timeline.Timeline, int) {
+	tl, err := timeline.ReadFile(path)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "attune %s: %v\n", cmd, err)
+		if errors.Is(err, timeline.ErrInvalid) {
+			return tl, exitUsage
+		}
+		return tl, exitFailure
+	}
+	return tl, exitOK
+}
+
+func renderTo(ctx context.Context, e *env, tl timeline.Timeline, opener timeline.Opener, out string, asJSON bool) int {
+	rep, err := renderFile(ctx, e, tl, opener, out)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "attune render: %v\n", err)
 		if ctx.Err() != nil {
@@ -74,7 +80,7 @@ func runRender(ctx context.Context, e *env, opts any, args []string) int {
 		}
 		return exitFailure
 	}
-	if *o.json {
+	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {

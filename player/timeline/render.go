@@ -5,7 +5,13 @@ import (
 	"fmt"
 	"io"
 	"math"
+
+	"attune/player/output"
 )
+
+// A WAV's RIFF size field is 32 bits: it holds at most this many 24-bit
+// stereo frames after its 44-byte header.
+const wavMaxFrames = (math.MaxUint32 - 44) / 6
 
 // renderBlock is the block Render streams: ~85 ms at 48 kHz, well under
 // the read-ahead margin, so failure fades last the full FailFade.
@@ -39,7 +45,9 @@ type ItemReport struct {
 	Error        string      `json:"error,omitempty"`
 }
 
-// Render plays tl through a Sequencer at full CPU speed and writes the
+// Render plays tl through a Sequencer alone — no master gain, no limiter:
+// for the room's whole graph use player.Engine.Render, as `attune render`
+// does — at full CPU speed, and writes the
 // whole stream, from timeline sample 0 to the last item's End, to w as a
 // 24-bit stereo PCM WAV at rate Hz. Samples beyond full scale are clamped
 // and counted (Render runs the sequencer alone; the master gain and limiter
@@ -76,7 +84,10 @@ func Render(ctx context.Context, tl Timeline, opener Opener, rate int, w io.Writ
 		}
 	}
 
-	ww, err := newWAVWriter(w, rate, seq.Len())
+	if seq.Len() > wavMaxFrames {
+		return rep, fmt.Errorf("timeline: render: %d samples do not fit in a WAV file (at most %d)", seq.Len(), int64(wavMaxFrames))
+	}
+	ww, err := output.NewWAV(w, rate)
 	if err != nil {
 		return rep, fmt.Errorf("timeline: render: %w", err)
 	}
@@ -84,7 +95,7 @@ func Render(ctx context.Context, tl Timeline, opener Opener, rate int, w io.Writ
 	var runErr error
 	for {
 		if err := ctx.Err(); err != nil {
-			runErr = fmt.Errorf("timeline: render stopped after %d samples: %w", ww.frames, err)
+			runErr = fmt.Errorf("timeline: render stopped after %d samples: %w", rep.Frames, err)
 			break
 		}
 		_ = seq.Prepare(ctx) // its only error is ctx's, checked above and on the next block
@@ -93,15 +104,23 @@ func Render(ctx context.Context, tl Timeline, opener Opener, rate int, w io.Writ
 		if !ok {
 			break
 		}
-		if err := ww.write(buf[:n]); err != nil {
+		for _, s := range buf[:n] {
+			for _, v := range s {
+				a := math.Abs(v)
+				rep.Peak = max(rep.Peak, a)
+				if a > 1 {
+					rep.Clipped++
+				}
+			}
+		}
+		if err := ww.Write(buf[:n]); err != nil {
 			runErr = fmt.Errorf("timeline: render: %w", err)
 			break
 		}
+		rep.Frames += int64(n)
 	}
 	drain()
-	rep.Frames, rep.Clipped = ww.frames, ww.clipped
-	rep.Peak = ww.peak
-	if err := ww.close(seq.Len()); err != nil && runErr == nil {
+	if err := ww.Close(); err != nil && runErr == nil {
 		runErr = fmt.Errorf("timeline: render: %w", err)
 	}
 	if d := seq.Dropped(); d > 0 && runErr == nil {

@@ -79,6 +79,7 @@ func playLive(ctx context.Context, e *env, tl timeline.Timeline, opener timeline
 		Sinks: sinks, Events: events,
 	})
 	if err != nil {
+		closeSinks(sinks)
 		fmt.Fprintf(e.stderr, "attune play: %v\n", err)
 		return exitFailure
 	}
@@ -140,10 +141,25 @@ func playLive(ctx context.Context, e *env, tl timeline.Timeline, opener timeline
 	}
 }
 
+// closeSinks closes sinks the engine never took over.
+func closeSinks(sinks []player.SinkConfig) {
+	for _, sc := range sinks {
+		if sc.Sink != nil {
+			sc.Sink.Close()
+		}
+	}
+}
+
 // playSinks opens the outputs asked for. cleanup stops the stream's server.
-func playSinks(ctx context.Context, e *env, o playOptions, rate int) ([]player.SinkConfig, func(), error) {
-	var sinks []player.SinkConfig
-	cleanup := func() {}
+// On error, what it opened is closed again.
+func playSinks(ctx context.Context, e *env, o playOptions, rate int) (sinks []player.SinkConfig, cleanup func(), err error) {
+	cleanup = func() {}
+	defer func() {
+		if err != nil {
+			closeSinks(sinks)
+			sinks = nil
+		}
+	}()
 	if dev := *o.speaker; dev != "none" {
 		open := func(context.Context) (player.Sink, error) { return output.NewALSA(dev, rate) }
 		sp, err := open(ctx)
@@ -158,19 +174,19 @@ func playSinks(ctx context.Context, e *env, o playOptions, rate int) ([]player.S
 	if *o.out != "" {
 		w, err := output.CreateWAV(*o.out, rate)
 		if err != nil {
-			return nil, cleanup, err
+			return sinks, cleanup, err
 		}
 		sinks = append(sinks, player.SinkConfig{Name: "file", Sink: w})
 	}
 	if addr := *o.stream; addr != "" {
 		s, err := stream.New(stream.Config{SampleRate: rate, Name: "attune"})
 		if err != nil {
-			return nil, cleanup, err
+			return sinks, cleanup, err
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			s.Close()
-			return nil, cleanup, fmt.Errorf("stream: %w", err)
+			return sinks, cleanup, fmt.Errorf("stream: %w", err)
 		}
 		mux := http.NewServeMux()
 		mux.Handle("/stream.mp3", s)
@@ -181,7 +197,7 @@ func playSinks(ctx context.Context, e *env, o playOptions, rate int) ([]player.S
 		sinks = append(sinks, player.SinkConfig{Name: "stream", Sink: s})
 	}
 	if len(sinks) == 0 {
-		return nil, cleanup, errors.New("no output: give --speaker, --stream or --out")
+		return sinks, cleanup, errors.New("no output: give --speaker, --stream or --out")
 	}
 	return sinks, cleanup, nil
 }

@@ -13,7 +13,14 @@ import (
 
 // Sink queue and reopen backoff.
 const (
-	sinkQueue     = 4 // blocks per sink: its pool and its queue
+	// A paced sink (a sound card) gets a short queue: the engine runs that
+	// far ahead of what is heard, so it is the latency of every command.
+	// Other sinks (a file, the stream) never make anyone wait, so theirs is
+	// long enough to ride out a busy machine's scheduling delays: with both
+	// cores loaded, 4 blocks (40 ms) lost blocks to a WAV sink, which is a
+	// click in the recording.
+	sinkQueue     = 4  // blocks, paced sinks
+	unpacedQueue  = 50 // blocks, other sinks: 0.5 s at 10 ms blocks
 	backoffFirst  = 500 * time.Millisecond
 	backoffMax    = 30 * time.Second
 	sinkCloseWait = time.Second
@@ -41,13 +48,17 @@ type sinkRunner struct {
 }
 
 func newSinkRunner(sc SinkConfig, rate beep.SampleRate, block int, emit func(Event)) *sinkRunner {
+	queue := sinkQueue
+	if sc.Sink != nil && !sc.Sink.Paced() {
+		queue = unpacedQueue
+	}
 	r := &sinkRunner{
 		name: sc.Name, reopen: sc.Reopen, emit: emit, sink: sc.Sink,
-		free: make(chan [][2]float64, sinkQueue), full: make(chan [][2]float64, sinkQueue),
+		free: make(chan [][2]float64, queue), full: make(chan [][2]float64, queue),
 	}
 	r.trim = dsp.NewGain(&r.in, rate)
 	r.trim.Reset(sc.TrimDB) // not heard: the mix starts silent
-	for range sinkQueue {
+	for range queue {
 		r.free <- make([][2]float64, block)
 	}
 	if sc.Sink != nil {

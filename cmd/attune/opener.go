@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -29,26 +30,50 @@ type libraryOpener struct {
 
 var _ timeline.Opener = (*libraryOpener)(nil)
 
-// Open implements timeline.Opener.
+// Open implements timeline.Opener. The track plays at its ReplayGain track
+// gain when it has one (the loudness analysis will replace this with the
+// measured loudness), else at 0 dB; the room's limiter holds the ceiling.
 func (o *libraryOpener) Open(ctx context.Context, item timeline.Item, rate int) (timeline.Source, error) {
-	path, stream, err := o.resolve(ctx, item.Track)
+	path, info, err := o.resolve(ctx, item.Track)
 	if err != nil {
 		return nil, err
 	}
-	return decode.Open(ctx, path, stream, rate)
+	t, err := decode.Open(ctx, path, info.Stream, rate)
+	if err != nil {
+		return nil, err
+	}
+	if g := info.Tags.ReplayGain.TrackGain; g != nil && *g != 0 {
+		return &gainSource{Source: t, gain: math.Pow(10, *g/20)}, nil
+	}
+	return t, nil
 }
 
-// resolve finds the file and stream of a track reference.
-func (o *libraryOpener) resolve(ctx context.Context, ref string) (string, media.Stream, error) {
+// gainSource plays a source at a fixed gain.
+type gainSource struct {
+	timeline.Source
+	gain float64
+}
+
+func (g *gainSource) Stream(samples [][2]float64) (int, bool) {
+	n, ok := g.Source.Stream(samples)
+	for i := range samples[:n] {
+		samples[i][0] *= g.gain
+		samples[i][1] *= g.gain
+	}
+	return n, ok
+}
+
+// resolve finds the file and what is known of a track reference.
+func (o *libraryOpener) resolve(ctx context.Context, ref string) (string, media.Info, error) {
 	if len(ref) == media.IDLength {
 		t, err := o.tracks.Track(ctx, ref)
 		switch {
 		case err == nil && t.Path == "":
-			return "", media.Stream{}, fmt.Errorf("track %s is in the library but its file is missing", ref)
+			return "", media.Info{}, fmt.Errorf("track %s is in the library but its file is missing", ref)
 		case err == nil:
-			return t.Path, t.Info.Stream, nil
+			return t.Path, t.Info, nil
 		case !errors.Is(err, media.ErrNotFound):
-			return "", media.Stream{}, err
+			return "", media.Info{}, err
 		}
 	}
 	path := ref
@@ -56,13 +81,13 @@ func (o *libraryOpener) resolve(ctx context.Context, ref string) (string, media.
 		path = filepath.Join(o.base, path)
 	}
 	if _, err := os.Stat(path); err != nil {
-		return "", media.Stream{}, fmt.Errorf("track %q is neither a library id nor a file: %v", ref, describePathError(err))
+		return "", media.Info{}, fmt.Errorf("track %q is neither a library id nor a file: %v", ref, describePathError(err))
 	}
 	info, err := o.prober.Probe(ctx, path)
 	if err != nil {
-		return "", media.Stream{}, fmt.Errorf("%s: %w", path, err)
+		return "", media.Info{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return path, info.Stream, nil
+	return path, info, nil
 }
 
 // describePathError drops the path from an *os.PathError.

@@ -176,3 +176,28 @@ func TestCorpus_render(t *testing.T) {
 		t.Errorf("peak %.2f dBFS is above the -1 dBFS ceiling", 20*math.Log10(rep.Peak))
 	}
 }
+
+// Until the loudness analysis lands, a track plays at its ReplayGain track
+// gain; one without the tag plays as it is.
+func TestRun_renderReplayGain(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(dir, "data"))
+	t.Setenv("ATTUNE_AUDIO_PAUSE_FADE", "200ms")
+	tone := mediatest.Tone{SampleRate: 48000, Channels: 2, Samples: 48000 * 2, Freq: 440, Amp: 0.5}
+	mediatest.WriteFile(t, dir, "plain.flac", mediatest.MustFLAC(t, tone))
+	tone.Tags.TrackGain = "-6.02 dB"
+	mediatest.WriteFile(t, dir, "tagged.flac", mediatest.MustFLAC(t, tone))
+	tl := mediatest.WriteFile(t, dir, "t.json", []byte(`{"version": 1, "items": [
+		{"track": "plain.flac", "start": "0s", "end": "2s"},
+		{"track": "tagged.flac", "start": "2s", "end": "4s"}]}`))
+	out := filepath.Join(dir, "out.wav")
+	if code, _, stderr := attune(t, "render", "--timeline", tl, "--out", out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, left := readWAV24(t, out)
+	plain, tagged := maxAbs(left[48000:90000]), maxAbs(left[2*48000+6000:4*48000-6000])
+	if math.Abs(plain-0.5) > 0.005 || math.Abs(tagged-0.25) > 0.005 {
+		t.Errorf("peaks %.3f (no tag) and %.3f (ReplayGain -6.02 dB); want 0.5 and 0.25", plain, tagged)
+	}
+}

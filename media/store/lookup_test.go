@@ -21,12 +21,12 @@ func TestStore_TracksByArtistTitle(t *testing.T) {
 		{"Ludwig van Beethoven", "Für Elise", []string{"elise"}}, // not the remix
 		{"ludwig van beethoven", "fur elise", []string{"elise"}}, // case and diacritics folded
 		{"Ludwig van Beethoven", "Für Elise (Remix)", []string{"remix"}},
-		{"Beethoven", "Für Elise", nil},          // the whole artist, not a part
-		{"Ludwig van Beethoven", "Elise", nil},   // the whole title, not a part
+		{"Beethoven", "Für Elise", nil},        // the whole artist, not a part
+		{"Ludwig van Beethoven", "Elise", nil}, // the whole title, not a part
 		{"AC/DC", "Back in Black", []string{"acdc"}},
-		{"ac dc", "back in black", []string{"acdc"}}, // punctuation is not a word
+		{"ac dc", "back in black", []string{"acdc"}},   // punctuation is not a word
 		{"BEYONCE", "halo", []string{"halo", "halo2"}}, // library order: by album
-		{`Title: X" OR`, "x", nil}, // operators are words
+		{`Title: X" OR`, "x", nil},                     // operators are words
 		{"", "Halo", nil},
 		{"AND", "Title: X", []string{"title"}},
 	}

@@ -98,8 +98,8 @@ phases:
 			t.Fatalf("export %s: exit %d: %s", f, code, errOut)
 		}
 		code, stdout, errOut = attune(t, "playlist", "import", "--name", "copy "+f, file)
-		if code != exitOK {
-			t.Fatalf("re-import %s: exit %d: %s", f, code, errOut)
+		if code != exitOK || !strings.Contains(stdout, "3 tracks") {
+			t.Fatalf("re-import %s: exit %d: %s%s", f, code, stdout, errOut)
 		}
 	}
 	yamlOut, _ := os.ReadFile(filepath.Join(out, "arc.yaml"))

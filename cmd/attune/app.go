@@ -58,6 +58,7 @@ type command struct {
 func commands() []*command {
 	return []*command{
 		libraryCommand(),
+		playlistCommand(),
 		playCommand(),
 		renderCommand(),
 		sessionCommand(),

@@ -19,6 +19,7 @@ func rightDC(v float64) signal { return func(int) [2]float64 { return [2]float64
 func ramp(step float64) signal {
 	return func(i int) [2]float64 { return [2]float64{float64(i) * step, -float64(i) * step} }
 }
+
 // probe plays a constant 0.5 on the left and the track frame times step on
 // the right, so the left channel is the item's gain and right/left*0.5/step
 // the track frame that sounds.

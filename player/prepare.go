@@ -6,8 +6,12 @@ import (
 	"time"
 )
 
-// prepareEvery is how often the preparer opens upcoming items.
-const prepareEvery = 200 * time.Millisecond
+// prepareEvery is how often the preparer opens upcoming items and tops up
+// the sequencers' read-ahead rings, where all decoding happens. A ring holds
+// timeline.ReadAhead (2.25 s): a tenth of a second between top-ups leaves a
+// second of slack for a busy machine before a failing source's fade gets
+// shorter than timeline.FailFade, and more before an underrun.
+const prepareEvery = 100 * time.Millisecond
 
 // preparer runs the sequencers' Prepare and Close off the real-time path.
 // Its methods are called from the engine goroutine.

@@ -19,6 +19,13 @@ func rightDC(v float64) signal { return func(int) [2]float64 { return [2]float64
 func ramp(step float64) signal {
 	return func(i int) [2]float64 { return [2]float64{float64(i) * step, -float64(i) * step} }
 }
+
+// probe plays a constant 0.5 on the left and the track frame times step on
+// the right, so the left channel is the item's gain and right/left*0.5/step
+// the track frame that sounds.
+func probe(step float64) signal {
+	return func(i int) [2]float64 { return [2]float64{0.5, float64(i) * step} }
+}
 func sine(f, amp float64, rate int) signal {
 	return func(i int) [2]float64 {
 		v := amp * math.Sin(2*math.Pi*f*float64(i)/float64(rate))
@@ -36,6 +43,19 @@ type fakeTrack struct {
 	failErr error
 	panicAt int // >0: Stream panics once at this track frame
 	stuckAt int // >0: Stream returns 0, true from this track frame
+	gate    *gate
+}
+
+// gate blocks a fake source's Stream once, at a track frame, until it is
+// released: a decoder stuck on a hung network read.
+type gate struct {
+	at      int
+	stuck   chan struct{} // closed when Stream blocks
+	release chan struct{} // closed by the test to let it go on
+}
+
+func newGate(at int) *gate {
+	return &gate{at: at, stuck: make(chan struct{}), release: make(chan struct{})}
 }
 
 // fakeOpener opens fakeTracks by name and records what it did.
@@ -79,6 +99,7 @@ type fakeSource struct {
 	pos    int
 	err    error
 	closed bool
+	gated  bool // the gate has been passed
 }
 
 func (s *fakeSource) Stream(buf [][2]float64) (int, bool) {
@@ -95,6 +116,10 @@ func (s *fakeSource) Stream(buf [][2]float64) (int, bool) {
 			panic("fake decoder bug")
 		case s.tr.stuckAt > 0 && s.pos >= s.tr.stuckAt:
 			return n, true
+		case s.tr.gate != nil && s.pos == s.tr.gate.at && !s.gated:
+			s.gated = true
+			close(s.tr.gate.stuck)
+			<-s.tr.gate.release
 		}
 		buf[n] = s.tr.sig(s.pos)
 		n++

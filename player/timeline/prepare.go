@@ -4,18 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 )
 
+// discardBlock is the size of the buffer Prepare decodes skipped frames into.
+const discardBlock = 4096
+
 // Prepare opens the items that start within the preroll of the current
-// position (seeking each to its offset and decoding its first FailFade of
-// audio, so Stream finds it ready), and closes the sources of items that
-// have finished. Call it from one non-real-time goroutine, often: every
-// 100–500 ms live, before every block offline. It returns early, with
-// ctx's error, if ctx is done (Render relies on this to stop).
+// position (seeking each to its offset and decoding ahead, so Stream finds
+// it ready), tops up the read-ahead ring of every open item to ReadAhead,
+// and closes the sources of items that have finished. All decoding happens
+// here. Call it from one non-real-time goroutine, often: every 100–200 ms
+// live, before every block offline. It returns early, with ctx's error, if
+// ctx is done (Render relies on this to stop). A decoder that blocks holds
+// Prepare up; Stream then fades the item out (see Sequencer).
 //
 // An item that is still unopened when its start sample comes is an
 // underrun: it starts late, as soon as a later Prepare has opened it (see
-// Underrun). Failures are reported as OpenFailed events, not returned.
+// Underrun). Failures are reported as events, not returned.
 func (s *Sequencer) Prepare(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("timeline: prepare: %w", err)
@@ -37,7 +43,11 @@ func (s *Sequencer) Prepare(ctx context.Context) error {
 		case stateReady:
 			if sl.p.End <= pos && sl.state.CompareAndSwap(stateReady, stateDone) {
 				s.release(sl)
+				continue
 			}
+			sl.fill(math.MaxInt64, s.discardBuf())
+		case statePlaying:
+			sl.fill(math.MaxInt64, s.discardBuf())
 		case stateDone:
 			s.release(sl)
 		}
@@ -52,7 +62,16 @@ func final(state int32) bool {
 	return state == stateClosed || state == stateMissed || state == stateFailed
 }
 
-// open opens, seeks and pre-rolls one pending slot.
+// discardBuf returns the buffer skipped frames are decoded into.
+func (s *Sequencer) discardBuf() [][2]float64 {
+	if s.scratch == nil {
+		s.scratch = make([][2]float64, discardBlock)
+	}
+	return s.scratch
+}
+
+// open opens, seeks and pre-rolls one pending slot: a source that fails
+// within its first prerollCheck is OpenFailed; then the ring is filled.
 func (s *Sequencer) open(ctx context.Context, sl *slot) {
 	if !sl.state.CompareAndSwap(statePending, stateOpening) {
 		return // Stream gave up on it
@@ -63,11 +82,8 @@ func (s *Sequencer) open(ctx context.Context, sl *slot) {
 		s.emit(sl, OpenFailed, sl.p.Start, err)
 		return
 	}
-	sl.src = src
-	sl.ring = s.ring()
-	sl.r, sl.n = 0, 0
-	sl.left = sl.p.Len()
-	sl.fill() // pre-roll: the first second is decoded here, not in Stream
+	sl.open(src, s.ring())
+	sl.fill(s.preFill, s.discardBuf())
 	if sl.err != nil {
 		err := fmt.Errorf("pre-roll: %w", sl.err)
 		s.release(sl)
@@ -76,6 +92,7 @@ func (s *Sequencer) open(ctx context.Context, sl *slot) {
 		return
 	}
 	sl.state.Store(stateReady)
+	sl.fill(math.MaxInt64, s.discardBuf()) // a failure from here on fades out in Stream
 }
 
 // openSource opens and seeks p's track, recovering from a decoder panic.

@@ -246,13 +246,17 @@ func BenchmarkRender_60min(b *testing.B) {
 	b.ReportMetric(3600*float64(b.N)/b.Elapsed().Seconds(), "x-realtime")
 }
 
-func BenchmarkSequencer_Stream(b *testing.B) {
+// benchStream streams a 10-hour timeline of 4 DC tracks in blocks of 512,
+// calling Prepare every 16 blocks (170 ms, the live cadence) on the clock
+// or off it.
+func benchStream(b *testing.B, prepareOnClock bool) {
 	o := &fakeOpener{tracks: map[string]fakeTrack{}}
 	for i := range 4 {
 		o.tracks[fmt.Sprintf("t%d", i)] = fakeTrack{sig: dc(0.1 * float64(i+1)), length: 3600 * rate}
 	}
 	tl := session(10*time.Hour, 5*time.Minute, 8*time.Second)
-	s, err := NewSequencer(tl, Config{Rate: rate, Opener: o})
+	ch := make(chan Event, 1<<16)
+	s, err := NewSequencer(tl, Config{Rate: rate, Opener: o, Events: ch})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -269,13 +273,32 @@ func BenchmarkSequencer_Stream(b *testing.B) {
 		if _, ok := s.Stream(buf); !ok {
 			b.Fatal("timeline ended; make it longer")
 		}
-		if i++; i%1024 == 0 { // Prepare opens the next items off the clock, as the owner's goroutine would
-			b.StopTimer()
+		if i++; i%16 == 0 {
+			if !prepareOnClock {
+				b.StopTimer()
+			}
 			if err := s.Prepare(ctx); err != nil {
 				b.Fatal(err)
 			}
-			b.StartTimer()
+			if !prepareOnClock {
+				b.StartTimer()
+			}
 		}
 	}
 	b.ReportMetric(float64(b.N)*512/rate/b.Elapsed().Seconds(), "x-realtime")
+	b.StopTimer()
+	close(ch)
+	for ev := range ch {
+		if ev.Kind == Underrun || ev.Kind == Missed {
+			b.Fatalf("%v: the benchmark measured silence", ev)
+		}
+	}
 }
+
+// BenchmarkSequencer_Stream measures the audio goroutine's share: Stream
+// alone, with Prepare off the clock.
+func BenchmarkSequencer_Stream(b *testing.B) { benchStream(b, false) }
+
+// BenchmarkSequencer_StreamPrepare measures the whole sequencer: Stream and
+// Prepare (all the decoding) on the clock.
+func BenchmarkSequencer_StreamPrepare(b *testing.B) { benchStream(b, true) }

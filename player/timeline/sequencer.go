@@ -26,18 +26,31 @@ type Opener interface {
 	Open(ctx context.Context, item Item, rate int) (Source, error)
 }
 
-// Defaults and fixed lengths of the sequencer's own fades.
+// Defaults and fixed lengths of the sequencer's own fades and buffers.
 const (
 	// DefaultPreroll is how long before its start an item is opened, sought
-	// and its first FailFade of audio decoded.
+	// and its first ReadAhead of audio decoded.
 	DefaultPreroll = 5 * time.Second
 	// MinPreroll is the shortest preroll Config accepts.
 	MinPreroll = 2 * time.Second
 	// FailFade is how long a source that fails mid-play takes to fade out.
 	FailFade = time.Second
 	// LateFade is the shortest fade-in of an item that starts late because
-	// it was not ready at its start sample.
+	// it was not ready at its start sample, or resumes after an underrun.
 	LateFade = time.Second
+	// ReadAhead is how much decoded audio Prepare keeps buffered for each
+	// open item: FailFade to fade out when a source fails, plus what Stream
+	// may consume between two Prepare calls (a block of up to a second
+	// offline; live, the preparer's 100 ms cadence with a second of slack
+	// for a busy machine), plus a quarter second of margin.
+	ReadAhead = FailFade + 1250*time.Millisecond
+	// LowWater is the underrun threshold: when, beyond the block being
+	// streamed, less than this is buffered for a sounding item whose source
+	// has not finished, Stream fades out what it still has.
+	LowWater = 500 * time.Millisecond
+	// prerollCheck is how much of a new source Prepare decodes before it
+	// declares the item ready; a source failing within it is OpenFailed.
+	prerollCheck = FailFade + 250*time.Millisecond
 )
 
 // EventKind says what happened to an item.
@@ -61,7 +74,10 @@ const (
 	// Sample until the next item.
 	EndedEarly
 	// Underrun: the item was not ready at its start sample (Prepare was
-	// not called early enough). It starts late, when ready.
+	// not called early enough; Err is ErrNotReady) and starts late, when
+	// ready; or, mid-item, its read-ahead ran low (Prepare stalled; Err is
+	// ErrStalled) and it fades out from Sample, then back in on the
+	// timeline's sample once Prepare has refilled it.
 	Underrun
 	// Missed: the item never became ready before its End and did not play.
 	Missed
@@ -111,6 +127,7 @@ func (e Event) String() string {
 // Reasons carried by events.
 var (
 	ErrNotReady   = errors.New("not opened by its start sample")
+	ErrStalled    = errors.New("read-ahead ran low: decoding (Prepare) fell behind; faded out until it catches up")
 	ErrEndedEarly = errors.New("source ended before the item's end")
 	ErrNoProgress = errors.New("source returned no samples")
 	ErrPanic      = errors.New("source panicked")
@@ -147,17 +164,25 @@ const (
 // each item mixed in on exactly its start sample. It is a beep.Streamer.
 //
 // Two goroutines use it: the audio goroutine calls Stream, and one
-// non-real-time goroutine calls Prepare often (every 100–500 ms is plenty)
-// to open, seek and pre-roll upcoming items and close finished ones. They
-// share nothing but atomics and the Events channel. Close is called once
+// non-real-time goroutine calls Prepare often (live every 100–200 ms,
+// offline before every block). Prepare opens, seeks and pre-rolls upcoming
+// items, closes finished ones, and does all the decoding: it tops up each
+// open item's read-ahead ring to ReadAhead. Stream only mixes what the
+// rings hold. They share nothing but atomics, the rings' cells (handed
+// over by those atomics) and the Events channel. Close is called once
 // neither runs any more.
 //
-// Stream never allocates in steady state, takes no lock and never opens,
-// seeks or closes anything. It does call the open sources' Stream methods
-// to keep each one decoded FailFade ahead, so a decoder's own reads of its
-// file happen there (small, sequential reads, normally from the page
-// cache). Moving that decoding to Prepare's goroutine, with the read-ahead
-// ring as the hand-off, is the next step if a device shows underruns.
+// Stream never allocates in steady state, never blocks, takes no lock, and
+// does no decoding and no I/O. If Prepare stalls (a decoder blocked on a
+// hung network read, a starved machine) and an item's buffered audio falls
+// below LowWater beyond the current block, Stream fades out what it still
+// has (S-curve, reaching exactly zero), reports an Underrun (ErrStalled),
+// and keeps the timeline moving in silence. Once Prepare has refilled the
+// ring (at least a block and twice LowWater), Stream fades the item back in
+// over LateFade at the sample the timeline has reached: the audio that
+// should have sounded meanwhile is dropped (Prepare decodes and discards
+// it), so the item stays on the drug clock. An item with less than
+// LateFade left stays silent to its End.
 type Sequencer struct {
 	rate     int
 	opener   Opener
@@ -165,7 +190,9 @@ type Sequencer struct {
 	preroll  int64
 	failFade int64
 	lateFade int64
-	ahead    int // frames each source is decoded ahead of what is heard
+	lowWater int64
+	ahead    int64 // ring size: frames decoded ahead of what is heard
+	preFill  int64 // frames decoded before an item is ready
 	slots    []slot
 	end      int64 // the last item's End: the stream's length
 
@@ -179,6 +206,7 @@ type Sequencer struct {
 	// Prepare's own.
 	prepFirst int
 	free      [][][2]float64 // rings of closed slots, for reuse
+	scratch   [][2]float64   // where frames a starved Stream skipped are decoded
 }
 
 // NewSequencer places tl at cfg.Rate and returns a sequencer positioned at
@@ -205,11 +233,11 @@ func NewSequencer(tl Timeline, cfg Config) (*Sequencer, error) {
 		preroll:  Samples(preroll, cfg.Rate),
 		failFade: Samples(FailFade, cfg.Rate),
 		lateFade: Samples(LateFade, cfg.Rate),
+		lowWater: Samples(LowWater, cfg.Rate),
+		ahead:    Samples(ReadAhead, cfg.Rate),
+		preFill:  Samples(prerollCheck, cfg.Rate),
 		slots:    make([]slot, len(ps)),
 	}
-	// A quarter second beyond the failure fade, so that blocks up to that
-	// size still leave a whole FailFade of audio to fade when a source dies.
-	s.ahead = int(s.failFade) + cfg.Rate/4
 	for i, p := range ps {
 		s.slots[i].p = p
 		s.end = max(s.end, p.End)
@@ -263,131 +291,4 @@ func (s *Sequencer) Stream(out [][2]float64) (int, bool) {
 	s.pos = q
 	s.published.Store(q)
 	return len(out), true
-}
-
-// step plays slot sl's part of the block out, which covers timeline samples
-// [p, q).
-func (s *Sequencer) step(sl *slot, out [][2]float64, p, q int64) {
-	a, b := max(p, sl.p.Start), min(q, sl.p.End)
-	if a >= b {
-		return
-	}
-	if sl.phase == phaseWaiting && !s.take(sl, a) {
-		if b == sl.p.End {
-			s.retire(sl)
-		}
-		return
-	}
-	t := s.play(sl, out, p, a, b)
-	if sl.phase == phaseFinished {
-		return
-	}
-	switch {
-	case sl.failing && t >= sl.failAt+sl.failLen:
-		s.finish(sl)
-	case t < b && sl.n == 0 && sl.eof: // ran dry before End, without an error
-		s.emit(sl, EndedEarly, t, ErrEndedEarly)
-		s.finish(sl)
-	case b == sl.p.End:
-		s.emit(sl, ItemEnded, b, nil)
-		s.finish(sl)
-	}
-}
-
-// take claims a ready slot for playing from timeline sample a. It reports
-// false, once as an Underrun, if the slot is not ready.
-func (s *Sequencer) take(sl *slot, a int64) bool {
-	switch sl.state.Load() {
-	case stateReady:
-		if sl.state.CompareAndSwap(stateReady, statePlaying) {
-			sl.begin(a, s.lateFade)
-			sl.phase = phasePlaying
-			s.emit(sl, ItemStarted, a, nil)
-			return true
-		}
-	case stateFailed: // Prepare reported it
-		sl.phase = phaseFinished
-		return false
-	}
-	if !sl.underran {
-		sl.underran = true
-		s.emit(sl, Underrun, a, ErrNotReady)
-	}
-	return false
-}
-
-// retire gives up on a slot that never played, at its End.
-func (s *Sequencer) retire(sl *slot) {
-	sl.phase = phaseFinished
-	if sl.state.CompareAndSwap(statePending, stateMissed) || sl.state.CompareAndSwap(stateReady, stateDone) {
-		s.emit(sl, Missed, sl.p.End, ErrNotReady)
-		return
-	}
-	if sl.state.Load() == stateOpening { // Prepare will find it stale
-		s.emit(sl, Missed, sl.p.End, ErrNotReady)
-	}
-}
-
-// finish hands a playing slot back to Prepare for closing.
-func (s *Sequencer) finish(sl *slot) {
-	sl.phase = phaseFinished
-	sl.state.Store(stateDone)
-}
-
-// play mixes sl's audio for timeline samples [a, b) into out (which starts
-// at p) and returns where it stopped: b, or earlier if the source ran dry or
-// its failure fade ended.
-func (s *Sequencer) play(sl *slot, out [][2]float64, p, a, b int64) int64 {
-	if sl.failing {
-		b = min(b, sl.failAt+sl.failLen)
-	}
-	t := a
-	for t < b {
-		if sl.n == 0 {
-			if sl.eof {
-				break
-			}
-			sl.fill()
-			s.checkFailure(sl, t)
-			if sl.failing {
-				b = min(b, sl.failAt+sl.failLen)
-			}
-			continue
-		}
-		k := min(b-t, int64(sl.n), int64(len(sl.ring)-sl.r))
-		sl.mix(out[t-p:t-p+k], sl.ring[sl.r:sl.r+int(k)], t)
-		sl.r = (sl.r + int(k)) % len(sl.ring)
-		sl.n -= int(k)
-		t += k
-	}
-	if !sl.failing {
-		sl.fill() // keep a whole FailFade decoded ahead
-		s.checkFailure(sl, t)
-	}
-	return t
-}
-
-// checkFailure starts the failure fade at timeline sample t if the source
-// has just failed: over FailFade, or less if less audio is buffered or the
-// item ends sooner, so the level always reaches zero on the last sample.
-func (s *Sequencer) checkFailure(sl *slot, t int64) {
-	if sl.err == nil || sl.failing {
-		return
-	}
-	sl.failing = true
-	sl.failAt = t
-	sl.failLen = min(s.failFade, int64(sl.n), sl.p.End-t)
-	s.emit(sl, SourceFailed, t, sl.err)
-}
-
-// emit sends an event without blocking.
-func (s *Sequencer) emit(sl *slot, k EventKind, sample int64, err error) {
-	if s.events == nil {
-		return
-	}
-	select {
-	case s.events <- Event{Kind: k, Item: sl.p.Index, Track: sl.p.Item.Track, Sample: sample, Err: err}:
-	default:
-		s.dropped.Add(1)
-	}
 }

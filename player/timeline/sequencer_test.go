@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"sync"
 	"testing"
 	"time"
 )
@@ -355,76 +354,5 @@ func TestSequencer_StreamDoesNotAllocate(t *testing.T) {
 	}
 	if a := testing.AllocsPerRun(2000, func() { s.Stream(buf) }); a != 0 {
 		t.Errorf("Stream allocated %v times per call through a crossfade, want 0", a)
-	}
-}
-
-func TestSequencer_ConcurrentPrepare(t *testing.T) {
-	// The live shape: Prepare on its own goroutine, Stream on another. Run
-	// under -race; the audio must match the synchronous render whenever no
-	// item underran.
-	o := &fakeOpener{tracks: map[string]fakeTrack{"s": {sig: sine(440, 0.5, rate), length: 3600 * rate}}}
-	var items []Item
-	for i := range 10 {
-		st := sec(float64(i) * 3)
-		items = append(items, Item{Track: "s", Start: st, End: st + sec(3.5), Offset: sec(float64(i))})
-	}
-	items[len(items)-1].End = items[len(items)-1].Start + sec(3)
-	tl := Timeline{Items: items}
-	want, _ := play(t, tl, o, rate, 512)
-
-	ch := make(chan Event, 1024)
-	s, err := NewSequencer(tl, Config{Rate: rate, Opener: o, Events: ch})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Prepare(context.Background()); err != nil { // as the engine does before it starts playing
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for ctx.Err() == nil {
-			_ = s.Prepare(ctx) // returns ctx's error once cancelled; the loop ends then
-			time.Sleep(200 * time.Microsecond)
-		}
-	}()
-	var got [][2]float64
-	buf := make([][2]float64, 512)
-	for {
-		n, ok := s.Stream(buf)
-		if !ok {
-			break
-		}
-		got = append(got, buf[:n]...)
-		if len(got)%(16*512) == 0 {
-			time.Sleep(100 * time.Microsecond) // far faster than real time, slow enough for Prepare to keep up
-		}
-	}
-	cancel()
-	wg.Wait()
-	_ = s.Prepare(context.Background())
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	close(ch)
-	underran := false
-	for ev := range ch {
-		underran = underran || ev.Kind == Underrun
-	}
-	if underran {
-		t.Skip("an item underran on this machine; audio not comparable")
-	}
-	if len(got) != len(want) {
-		t.Fatalf("got %d samples, want %d", len(got), len(want))
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			t.Fatalf("sample %d = %v, want %v", i, got[i], want[i])
-		}
-	}
-	if opened, closed := o.counts(); closed != opened {
-		t.Errorf("opened %d, closed %d", opened, closed)
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -286,5 +287,24 @@ func TestLoad_RoomNameNumber(t *testing.T) {
 	}
 	if got := l.Config.Rooms[0].Name; got != "2" {
 		t.Errorf("name %q, want \"2\"", got)
+	}
+}
+
+// The docs describe every room and output key and what each allows.
+func TestDocs_DescribeRooms(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "docs", "configuration.md"))
+	if err != nil {
+		t.Fatalf("read the docs: %v", err)
+	}
+	doc := string(data)
+	want := []string{allowedRoomName, allowedCeiling, allowedOutputName, allowedTrim, allowedOptional, allowedDevice,
+		allowedOutputs, pathAllowed, allowedType, strings.TrimPrefix(allowedBitrate, "an ")}
+	for _, k := range append(append(roomKeys, outputKeys...), "patient_volume.min", "patient_volume.max") {
+		want = append(want, "`"+k+"`")
+	}
+	for _, s := range want {
+		if !strings.Contains(doc, s) {
+			t.Errorf("docs/configuration.md lacks %q", s)
+		}
 	}
 }

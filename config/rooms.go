@@ -250,7 +250,10 @@ func (p *roomParser) number(path string, fd field, allowed string, ok func(float
 		return 0, p.invalid(path, fd.key, fd.val, "out of range", allowed)
 	}
 	p.origins[path] = p.at(fd.key)
-	return x + 0, nil // not -0
+	if x == 0 {
+		x = 0 // not -0, which would print as "-0"
+	}
+	return x, nil
 }
 
 // numberOr is number, or def when the field is absent.

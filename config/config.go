@@ -35,6 +35,14 @@
 //   - each invalid value yields one *Error naming the key, the value, where it
 //     came from and what is allowed.
 //
+// # Rooms
+//
+// The rooms list (Config.Rooms) is read from the file only: a list of
+// mappings has no sensible env or flag form. It is parsed from the YAML
+// nodes rather than through viper, so that each value's error and origin
+// name its path (rooms[1].outputs[0].type) and line. Without it, the
+// configuration has DefaultRooms.
+//
 // Unknown keys in the file, a malformed file and a missing --config file are
 // reported as a *FileError naming the file and line. Every error that is the
 // user's to fix matches errors.Is(err, ErrInvalid); cmd/attune maps those to
@@ -64,6 +72,9 @@ type Config struct {
 	Library Library
 	// Audio configures the playback engine.
 	Audio Audio
+	// Rooms are the treatment rooms (rooms, from the config file only):
+	// at least one; DefaultRooms if the file lists none.
+	Rooms []Room
 }
 
 // Library is the library.* section of Config.
@@ -196,15 +207,17 @@ func (o origin) String() string {
 	return string(o.source) + " " + o.where
 }
 
-// Source returns the layer that set key ("library.dir"), or "" for a key
-// that does not exist.
+// Source returns the layer that set key ("library.dir", or a path in the
+// rooms list such as "rooms[0].outputs[1].trim"), or "" for a key that does
+// not exist.
 func (l *Loaded) Source(key string) Source {
 	return l.origins[key].source
 }
 
 // Origin describes where key's value came from, for people: "default",
 // "file /etc/attune/attune.yaml:3", "env ATTUNE_DATA_DIR" or
-// "flag --data-dir". It is "" for a key that does not exist.
+// "flag --data-dir". Paths in the rooms list ("rooms[0].ceiling") are
+// "default" or "file FILE:LINE". It is "" for a key that does not exist.
 func (l *Loaded) Origin(key string) string {
 	o, ok := l.origins[key]
 	if !ok {
@@ -236,9 +249,9 @@ func Load(opts Options) (*Loaded, error) {
 	}
 	v := viper.New()
 	v.SetConfigType("yaml")
-	fileLines := map[string]int{}
+	fk := &fileKeys{lines: map[string]int{}}
 	if file != "" {
-		if fileLines, err = checkFile(file, data, keys); err != nil {
+		if fk, err = checkFile(file, data, keys); err != nil {
 			return nil, err
 		}
 		if err := v.ReadConfig(bytes.NewReader(data)); err != nil {
@@ -267,7 +280,7 @@ func Load(opts Options) (*Loaded, error) {
 	for _, k := range keys {
 		var o origin
 		_, flagSet := opts.Flags[k.Name]
-		line, inFile := fileLines[k.Name]
+		line, inFile := fk.lines[k.Name]
 		switch {
 		case flagSet:
 			o = origin{SourceFlag, "--" + k.Flag()}
@@ -292,6 +305,18 @@ func Load(opts Options) (*Loaded, error) {
 			return nil, &Error{Key: k.Name, Value: rawText(raw), Origin: o.String(), Allowed: k.Allowed, Reason: err.Error()}
 		}
 		l.origins[k.Name] = o
+	}
+
+	// Rooms come last: a room's ceiling defaults to audio.ceiling.
+	defaults := DefaultRooms(l.Config.Audio.Ceiling)
+	if fk.roomsAt == nil {
+		l.Config.Rooms = defaults
+		defaultOrigins(l.Config.Rooms, l.origins)
+	} else {
+		p := roomParser{file: file, f: f, ceiling: defaults[0].CeilingDB, origins: l.origins}
+		if l.Config.Rooms, err = p.parse(fk.roomsKey, fk.roomsAt); err != nil {
+			return nil, err
+		}
 	}
 	return l, nil
 }

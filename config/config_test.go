@@ -32,6 +32,13 @@ func TestLoad_Defaults(t *testing.T) {
 			MaxSlew:    6,
 			Ceiling:    -1,
 		},
+		Rooms: []Room{{
+			Name: "Room 1", CeilingDB: -1, VolumeDB: -12, Patient: VolumeRange{MinDB: -30, MaxDB: -6},
+			Outputs: []Output{
+				{Name: "stream", Type: OutputStream, Bitrate: 256},
+				{Name: "speaker", Type: OutputSpeaker, Device: "default", Optional: true},
+			},
+		}},
 	}
 	if !reflect.DeepEqual(l.Config, want) {
 		t.Errorf("Config = %+v, want %+v", l.Config, want)

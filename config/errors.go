@@ -18,12 +18,19 @@ type Error struct {
 	Origin  string // where it came from: "env ATTUNE_LIBRARY_WORKERS", "file /x/attune.yaml:3", ...
 	Allowed string // what is allowed: "a whole number from 1 to 256"
 	Reason  string // what is wrong with it: "not a whole number"
+	// Missing marks a required value that is not given; Origin is then
+	// where it was expected (the mapping that lacks it).
+	Missing bool
 }
 
 // Error reads, e.g.:
 //
 //	config: library.workers: "zero" from env ATTUNE_LIBRARY_WORKERS is not allowed (not a whole number): want a whole number from 1 to 256
+//	config: rooms[0].outputs[1].path: not set in file /etc/attune/attune.yaml:9: want a path (…)
 func (e *Error) Error() string {
+	if e.Missing {
+		return fmt.Sprintf("config: %s: not set in %s: want %s", e.Key, e.Origin, e.Allowed)
+	}
 	if e.Value == "" && e.Origin == string(SourceDefault) {
 		// No value at all: the default could not be worked out.
 		return fmt.Sprintf("config: %s: %s", e.Key, e.Reason)

@@ -55,4 +55,23 @@ func ExampleLoad() {
 	//   skip_fade: 4s # default
 	//   max_slew: 6 # default
 	//   ceiling: -1 # default
+	// # rooms come from the config file only (no env or flag form)
+	// rooms: # default
+	//   - name: Room 1 # default
+	//     ceiling: -1 # default (audio.ceiling)
+	//     volume: -12 # default
+	//     patient_volume:
+	//       min: -30 # default
+	//       max: -6 # default
+	//     outputs: # default
+	//       - name: stream # default
+	//         type: stream # default
+	//         bitrate: 256 # default
+	//         trim: 0 # default
+	//         optional: false # default
+	//       - name: speaker # default
+	//         type: speaker # default
+	//         device: default # default
+	//         trim: 0 # default
+	//         optional: true # default
 }

@@ -45,8 +45,10 @@ func findFile(opts Options, f *facts) (string, []byte, error) {
 
 // checkFile parses a config file and checks that every key in it is known,
 // appears once (keys are case-insensitive) and that sections are mappings.
-// It returns the line of each key the file sets to a non-null value.
-func checkFile(name string, data []byte, keys []Key) (map[string]int, error) {
+// It returns the line of each key the file sets to a non-null value. The
+// rooms list is not checked here but returned as its key and value nodes
+// (nil if the file has none), for parseRooms.
+func checkFile(name string, data []byte, keys []Key) (*fileKeys, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		// yaml.v3 syntax errors read "yaml: line N: what".
@@ -62,7 +64,7 @@ func checkFile(name string, data []byte, keys []Key) (map[string]int, error) {
 		return nil, &FileError{File: name, Line: line, Msg: "not valid YAML: " + msg, Err: err}
 	}
 	c := checker{file: name, keys: map[string]bool{}, sections: map[string]bool{},
-		lines: map[string]int{}, seen: map[string]int{}}
+		out: &fileKeys{lines: map[string]int{}}, seen: map[string]int{}}
 	for _, k := range keys {
 		c.keys[k.Name] = true
 		parts := strings.Split(k.Name, ".")
@@ -71,11 +73,11 @@ func checkFile(name string, data []byte, keys []Key) (map[string]int, error) {
 		}
 	}
 	if len(doc.Content) == 0 { // empty or only comments
-		return c.lines, nil
+		return c.out, nil
 	}
 	root := resolve(doc.Content[0])
 	if isNull(root) {
-		return c.lines, nil
+		return c.out, nil
 	}
 	if root.Kind != yaml.MappingNode {
 		return nil, &FileError{File: name, Line: root.Line, Msg: "want a mapping of keys to values at the top"}
@@ -83,15 +85,25 @@ func checkFile(name string, data []byte, keys []Key) (map[string]int, error) {
 	if err := c.walk(root, ""); err != nil {
 		return nil, err
 	}
-	return c.lines, nil
+	return c.out, nil
 }
+
+// fileKeys is what checkFile found in a config file.
+type fileKeys struct {
+	lines             map[string]int // key → line, for keys set to a value
+	roomsKey, roomsAt *yaml.Node     // the rooms key and its value; nil if unset
+}
+
+// roomsKey is the top-level key of the rooms list, which is not in the
+// table of keys: it has no env or flag form.
+const roomsKey = "rooms"
 
 type checker struct {
 	file     string
 	keys     map[string]bool // the known keys
 	sections map[string]bool // their prefixes: "library"
-	lines    map[string]int  // key → line, for keys set to a value
-	seen     map[string]int  // key or section → line where it first appeared
+	out      *fileKeys
+	seen     map[string]int // key or section → line where it first appeared
 }
 
 func (c *checker) walk(m *yaml.Node, prefix string) error {
@@ -110,9 +122,13 @@ func (c *checker) walk(m *yaml.Node, prefix string) error {
 		}
 		c.seen[full] = kn.Line
 		switch {
+		case full == roomsKey:
+			if !isNull(vn) {
+				c.out.roomsKey, c.out.roomsAt = kn, vn
+			}
 		case c.keys[full]:
 			if !isNull(vn) {
-				c.lines[full] = kn.Line
+				c.out.lines[full] = kn.Line
 			}
 		case c.sections[full]:
 			if isNull(vn) {
@@ -159,6 +175,7 @@ func (c *checker) suggest(unknown string) string {
 	for s := range c.sections {
 		names = append(names, s)
 	}
+	names = append(names, roomsKey)
 	best, bestDist := "", len(unknown)/3+2
 	for _, n := range names {
 		d := editDistance(unknown, n)

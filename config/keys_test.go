@@ -331,8 +331,9 @@ func TestKeys_Table(t *testing.T) {
 			t.Errorf("key %q: def, parse and value must all be set", k.Name)
 		}
 	}
-	// One key per leaf field of Config, so no field is left unconfigurable.
-	if got, want := len(keys), countLeafFields(reflect.TypeOf(Config{})); got != want {
+	// One key per leaf field of Config, so no field is left unconfigurable;
+	// Rooms is the file's rooms list, which is not in the table.
+	if got, want := len(keys), countLeafFields(reflect.TypeOf(Config{}))-1; got != want {
 		t.Errorf("%d keys for %d leaf fields of Config", got, want)
 	}
 }

@@ -44,6 +44,9 @@ func (l *Loaded) WriteYAML(w io.Writer) error {
 		parent.Content = append(parent.Content,
 			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: leaf}, &val)
 	}
+	if err := l.appendRooms(root); err != nil {
+		return err
+	}
 	// Encode to memory first: yaml.v3 does not wrap the writer's errors.
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -58,6 +61,76 @@ func (l *Loaded) WriteYAML(w io.Writer) error {
 		return fmt.Errorf("config: write YAML: %w", err)
 	}
 	return nil
+}
+
+// appendRooms adds the rooms list to root, each value with its origin.
+func (l *Loaded) appendRooms(root *yaml.Node) error {
+	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: roomsKey,
+		HeadComment: "rooms come from the config file only (no env or flag form)",
+		LineComment: l.Origin(roomsKey)}
+	root.Content = append(root.Content, key, seq)
+	for i, r := range l.Config.Rooms {
+		rp := fmt.Sprintf("rooms[%d]", i)
+		room := &yaml.Node{Kind: yaml.MappingNode}
+		patient := &yaml.Node{Kind: yaml.MappingNode}
+		outputs := &yaml.Node{Kind: yaml.SequenceNode}
+		if err := l.addValues(room, rp, []keyValue{
+			{"name", r.Name}, {"ceiling", numberValue(r.CeilingDB)}, {"volume", numberValue(r.VolumeDB)},
+		}); err != nil {
+			return err
+		}
+		room.Content = append(room.Content, strNode("patient_volume", ""), patient)
+		if err := l.addValues(patient, rp+".patient_volume", []keyValue{
+			{"min", numberValue(r.Patient.MinDB)}, {"max", numberValue(r.Patient.MaxDB)},
+		}); err != nil {
+			return err
+		}
+		room.Content = append(room.Content, strNode("outputs", l.Origin(rp+".outputs")), outputs)
+		for j, o := range r.Outputs {
+			out := &yaml.Node{Kind: yaml.MappingNode}
+			kvs := []keyValue{{"name", o.Name}, {"type", string(o.Type)}}
+			switch o.Type {
+			case OutputSpeaker:
+				kvs = append(kvs, keyValue{"device", o.Device})
+			case OutputFile:
+				kvs = append(kvs, keyValue{"path", o.Path})
+			case OutputStream:
+				kvs = append(kvs, keyValue{"bitrate", o.Bitrate})
+			}
+			kvs = append(kvs, keyValue{"trim", numberValue(o.TrimDB)}, keyValue{"optional", o.Optional})
+			if err := l.addValues(out, fmt.Sprintf("%s.outputs[%d]", rp, j), kvs); err != nil {
+				return err
+			}
+			outputs.Content = append(outputs.Content, out)
+		}
+		seq.Content = append(seq.Content, room)
+	}
+	return nil
+}
+
+type keyValue struct {
+	key   string
+	value any
+}
+
+// addValues appends each key and value to the mapping m, commented with the
+// origin of path.key.
+func (l *Loaded) addValues(m *yaml.Node, path string, kvs []keyValue) error {
+	for _, kv := range kvs {
+		var val yaml.Node
+		if err := val.Encode(kv.value); err != nil {
+			return fmt.Errorf("config: encode %s.%s: %w", path, kv.key, err)
+		}
+		val.LineComment = l.Origin(path + "." + kv.key)
+		m.Content = append(m.Content, strNode(kv.key, ""), &val)
+	}
+	return nil
+}
+
+// strNode is a plain string key with an optional line comment.
+func strNode(s, comment string) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s, LineComment: comment}
 }
 
 // sectionNode returns the mapping node for a dotted section, adding it (and

@@ -41,6 +41,14 @@ func TestLoaded_WriteYAML_RoundTrip(t *testing.T) {
 			name: "audio whole numbers as YAML floats",
 			file: "audio:\n  max_slew: 12.0\n  ceiling: -0.0\n",
 		},
+		{
+			name: "rooms with awkward values",
+			file: "audio:\n  ceiling: -0.0\nrooms:\n" +
+				"  - name: \"Room #2: 'x'\"\n    volume: -7.5\n    patient_volume: {min: -20.0, max: -0.5}\n" +
+				"    outputs:\n      - {type: null, trim: -0.0}\n      - {type: file, path: '~/true', optional: true}\n" +
+				"      - {name: s-1, type: stream, bitrate: 64}\n      - {type: speaker, device: 'plughw:CARD=x,DEV=0'}\n" +
+				"  - name: 'yes'\n    ceiling: -60\n    outputs: [{type: 'null'}]\n",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := testOptions(t)
@@ -155,7 +163,26 @@ func TestLoaded_WriteYAML_Format(t *testing.T) {
 		"  pause_fade: 2s # default\n" +
 		"  skip_fade: 4s # default\n" +
 		"  max_slew: 6 # default\n" +
-		"  ceiling: -1 # default\n"
+		"  ceiling: -1 # default\n" +
+		"# rooms come from the config file only (no env or flag form)\n" +
+		"rooms: # default\n" +
+		"  - name: Room 1 # default\n" +
+		"    ceiling: -1 # default (audio.ceiling)\n" +
+		"    volume: -12 # default\n" +
+		"    patient_volume:\n" +
+		"      min: -30 # default\n" +
+		"      max: -6 # default\n" +
+		"    outputs: # default\n" +
+		"      - name: stream # default\n" +
+		"        type: stream # default\n" +
+		"        bitrate: 256 # default\n" +
+		"        trim: 0 # default\n" +
+		"        optional: false # default\n" +
+		"      - name: speaker # default\n" +
+		"        type: speaker # default\n" +
+		"        device: default # default\n" +
+		"        trim: 0 # default\n" +
+		"        optional: true # default\n"
 	if got := buf.String(); got != want {
 		t.Errorf("WriteYAML =\n%s\nwant\n%s", got, want)
 	}

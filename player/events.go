@@ -40,9 +40,10 @@ const (
 	EventUnderrun                           // an item started late (Item ≥ 0) or the engine fell behind real time (Item −1)
 	EventSinkError                          // Sink failed (Err); it is closed and will be reopened
 	EventSinkRecovered                      // Sink was reopened
+	EventSinkUnderrun                       // Sink's device ran dry and recovered (Err: *SinkUnderruns, with the count)
 )
 
-var kindNames = [...]string{"", "position", "state", "item_started", "item_ended", "item_failed", "underrun", "sink_error", "sink_recovered"}
+var kindNames = [...]string{"", "position", "state", "item_started", "item_ended", "item_failed", "underrun", "sink_error", "sink_recovered", "sink_underrun"}
 
 func (k EventKind) String() string {
 	if k != 0 && int(k) < len(kindNames) {
@@ -60,7 +61,7 @@ type Event struct {
 	Track    string
 	// ItemEvent is the sequencer's own kind for item events.
 	ItemEvent timeline.EventKind
-	Sink      string // EventSinkError, EventSinkRecovered
+	Sink      string // EventSinkError, EventSinkRecovered, EventSinkUnderrun
 	Err       error
 }
 
@@ -73,7 +74,7 @@ func (ev Event) String() string {
 		if ev.Item >= 0 {
 			s += fmt.Sprintf(" item %d (%s) %s", ev.Item+1, ev.Track, ev.ItemEvent)
 		}
-	case EventSinkError, EventSinkRecovered:
+	case EventSinkError, EventSinkRecovered, EventSinkUnderrun:
 		s += " sink " + ev.Sink
 	}
 	if ev.Err != nil {

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"attune/config"
 	"attune/media/sandbox"
 	"attune/media/store"
 	"attune/player"
@@ -23,20 +24,26 @@ import (
 )
 
 type playOptions struct {
-	timeline, speaker, stream, out *string
+	timeline, room, listen, speaker, stream, out *string
 }
+
+// defaultListen is where attune play serves a room's stream outputs.
+const defaultListen = "127.0.0.1:8481"
 
 func playCommand() *command {
 	return &command{
 		name:    "play",
-		summary: "play a timeline live to the speaker, an MP3 stream and/or a WAV file",
-		usage:   "--timeline FILE.json [--speaker DEVICE|none] [--stream ADDR] [--out FILE.wav]",
+		summary: "play a timeline live in a room: to its speakers, MP3 streams and files",
+		usage:   "--timeline FILE.json [--room NAME] [--listen ADDR] [--speaker DEVICE|none] [--stream ADDR] [--out FILE.wav]",
 		flags: func(fs *flag.FlagSet) any {
 			return playOptions{
 				timeline: fs.String("timeline", "", "the timeline to play (JSON, see docs/timeline.md)"),
-				speaker:  fs.String("speaker", "default", "the ALSA device to play on, or none"),
-				stream:   fs.String("stream", "", "also serve the room's MP3 stream at http://ADDR/stream.mp3 (e.g. 127.0.0.1:8481)"),
-				out:      fs.String("out", "", "also record what plays to this WAV file"),
+				room:     fs.String("room", "", "the configured room to play in: its outputs, trims, ceiling and volume (default: the first room)"),
+				listen:   fs.String("listen", defaultListen, "serve the room's stream outputs at http://ADDR/NAME.mp3"),
+				speaker: fs.String("speaker", "", "ad hoc: play on this ALSA device (default, hw:1,0, …) or none, "+
+					"instead of the room's outputs (with --stream or --out alone, the speaker is default)"),
+				stream: fs.String("stream", "", "ad hoc: serve an MP3 stream at http://ADDR/stream.mp3 (e.g. 127.0.0.1:8481) instead of the room's outputs"),
+				out:    fs.String("out", "", "ad hoc: record what plays to this WAV file instead of the room's outputs"),
 			}
 		},
 		run: runPlay,
@@ -49,33 +56,76 @@ func playCommand() *command {
 func runPlay(ctx context.Context, e *env, opts any, args []string) int {
 	o := opts.(playOptions)
 	if *o.timeline == "" || len(args) > 0 {
-		fmt.Fprintln(e.stderr, "attune play: give --timeline FILE.json (and optionally --speaker, --stream, --out)")
+		fmt.Fprintln(e.stderr, "attune play: give --timeline FILE.json (and optionally --room, --speaker, --stream, --out)")
 		return exitUsage
+	}
+	room, ok := e.cfg.Config.Room(*o.room)
+	if !ok {
+		var names []string
+		for _, r := range e.cfg.Config.Rooms {
+			names = append(names, strconv.Quote(r.Name))
+		}
+		fmt.Fprintf(e.stderr, "attune play: no room %q: the configured rooms are %s\n", *o.room, strings.Join(names, ", "))
+		return exitUsage
+	}
+	outputs, listen := room.Outputs, *o.listen
+	if adHoc := adHocOutputs(o); adHoc != nil {
+		outputs, listen = adHoc, *o.stream
 	}
 	tl, code := readTimeline(e, "play", *o.timeline)
 	if code != exitOK {
 		return code
 	}
-	sinks, cleanup, err := playSinks(ctx, e, o, e.cfg.Config.Audio.SampleRate)
+	sinks, cleanup, err := playSinks(ctx, e, outputs, listen, room.Name, e.cfg.Config.Audio.SampleRate)
 	defer cleanup()
 	if err != nil {
 		fmt.Fprintf(e.stderr, "attune play: %v\n", err)
 		return exitFailure
 	}
+	names := make([]string, len(sinks))
+	for i, sc := range sinks {
+		names[i] = sc.Name
+	}
+	fmt.Fprintf(e.stderr, "attune play: room %q, outputs %s, ceiling %g dBFS, volume %g dB\n",
+		room.Name, strings.Join(names, ", "), room.CeilingDB, room.VolumeDB)
 	return withStoreAndProbers(ctx, e, func(st *store.Store, pool *sandbox.Pool) int {
 		opener := &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline)}
-		return playLive(ctx, e, tl, opener, sinks)
+		return playLive(ctx, e, tl, opener, room, sinks)
 	})
 }
 
-// playLive runs the engine on tl until the timeline ends, stdin says stop,
-// or ctx ends (which fades out).
-func playLive(ctx context.Context, e *env, tl timeline.Timeline, opener timeline.Opener, sinks []player.SinkConfig) int {
+// adHocOutputs returns the outputs --speaker, --stream and --out ask for,
+// which replace the room's; nil if none of them is given. As before rooms
+// existed, the speaker is the default device unless --speaker says
+// otherwise (or none).
+func adHocOutputs(o playOptions) []config.Output {
+	if *o.speaker == "" && *o.stream == "" && *o.out == "" {
+		return nil
+	}
+	outs := []config.Output{}
+	if dev := *o.speaker; dev != "none" {
+		if dev == "" {
+			dev = config.DefaultDevice
+		}
+		outs = append(outs, config.Output{Name: "speaker", Type: config.OutputSpeaker, Device: dev})
+	}
+	if *o.out != "" {
+		outs = append(outs, config.Output{Name: "file", Type: config.OutputFile, Path: *o.out})
+	}
+	if *o.stream != "" {
+		outs = append(outs, config.Output{Name: "stream", Type: config.OutputStream, Bitrate: config.DefaultBitrate})
+	}
+	return outs
+}
+
+// playLive runs the engine on tl in room until the timeline ends, stdin says
+// stop, or ctx ends (which fades out).
+func playLive(ctx context.Context, e *env, tl timeline.Timeline, opener timeline.Opener, room config.Room, sinks []player.SinkConfig) int {
 	audio := e.cfg.Config.Audio
 	events := make(chan player.Event, 256)
 	eng, err := player.New(player.Config{
 		Rate: audio.SampleRate, PauseFade: audio.PauseFade, SkipFade: audio.SkipFade, MaxSlew: audio.MaxSlew,
-		CeilingDB: audio.Ceiling, Opener: opener,
+		CeilingDB: room.CeilingDB, VolumeDB: room.VolumeDB, Opener: opener,
 		Sinks: sinks, Events: events,
 	})
 	if err != nil {
@@ -150,9 +200,12 @@ func closeSinks(sinks []player.SinkConfig) {
 	}
 }
 
-// playSinks opens the outputs asked for. cleanup stops the stream's server.
+// playSinks opens a room's outputs, each with its trim, and serves its
+// stream outputs at listen (http://listen/NAME.mp3). cleanup stops the
+// streams' server. A speaker that cannot be opened is retried by the engine
+// in the background; an optional output that cannot be opened is left out.
 // On error, what it opened is closed again.
-func playSinks(ctx context.Context, e *env, o playOptions, rate int) (sinks []player.SinkConfig, cleanup func(), err error) {
+func playSinks(ctx context.Context, e *env, outputs []config.Output, listen, roomName string, rate int) (sinks []player.SinkConfig, cleanup func(), err error) {
 	cleanup = func() {}
 	defer func() {
 		if err != nil {
@@ -160,44 +213,63 @@ func playSinks(ctx context.Context, e *env, o playOptions, rate int) (sinks []pl
 			sinks = nil
 		}
 	}()
-	if dev := *o.speaker; dev != "none" {
-		open := func(context.Context) (player.Sink, error) { return output.NewALSA(dev, rate) }
-		sp, err := open(ctx)
-		if err != nil {
-			// No sound card is not fatal: the other outputs play, and the
-			// engine retries the speaker with backoff.
-			fmt.Fprintf(e.stderr, "attune play: speaker %q: %v (retrying in the background)\n", dev, err)
-			sp = nil
+	mux := http.NewServeMux()
+	streams := 0
+	for _, out := range outputs {
+		var sink player.Sink
+		var reopen func(context.Context) (player.Sink, error)
+		var err error
+		switch out.Type {
+		case config.OutputSpeaker:
+			dev := out.Device
+			reopen = func(context.Context) (player.Sink, error) { return output.NewALSA(dev, rate) }
+			sink, err = reopen(ctx)
+			if err != nil && !out.Optional {
+				// No sound card is not fatal: the other outputs play, and
+				// the engine retries the speaker with backoff.
+				fmt.Fprintf(e.stderr, "attune play: output %q: speaker %q: %v (retrying in the background)\n", out.Name, dev, err)
+				sink, err = nil, nil
+			}
+		case config.OutputFile:
+			sink, err = output.CreateWAV(out.Path, rate)
+		case config.OutputNull:
+			sink = &output.Null{}
+		case config.OutputStream:
+			var s *stream.Stream
+			s, err = stream.New(stream.Config{SampleRate: rate, Bitrate: out.Bitrate, Name: "attune " + roomName})
+			if err == nil {
+				sink = s
+				mux.Handle("/"+out.Name+".mp3", s)
+				streams++
+			}
+		default:
+			err = fmt.Errorf("unknown output type %q", out.Type)
 		}
-		sinks = append(sinks, player.SinkConfig{Name: "speaker", Sink: sp, Reopen: open})
+		if err != nil {
+			if out.Optional {
+				fmt.Fprintf(e.stderr, "attune play: output %q (%s, optional): %v; playing without it\n", out.Name, out.Type, err)
+				continue
+			}
+			return sinks, cleanup, fmt.Errorf("output %q (%s): %w", out.Name, out.Type, err)
+		}
+		sinks = append(sinks, player.SinkConfig{Name: out.Name, Sink: sink, TrimDB: out.TrimDB, Reopen: reopen})
 	}
-	if *o.out != "" {
-		w, err := output.CreateWAV(*o.out, rate)
+	if streams > 0 {
+		ln, err := net.Listen("tcp", listen)
 		if err != nil {
-			return sinks, cleanup, err
+			return sinks, cleanup, fmt.Errorf("serve the room's stream: %w (give another --listen ADDR)", err)
 		}
-		sinks = append(sinks, player.SinkConfig{Name: "file", Sink: w})
-	}
-	if addr := *o.stream; addr != "" {
-		s, err := stream.New(stream.Config{SampleRate: rate, Name: "attune"})
-		if err != nil {
-			return sinks, cleanup, err
-		}
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			s.Close()
-			return sinks, cleanup, fmt.Errorf("stream: %w", err)
-		}
-		mux := http.NewServeMux()
-		mux.Handle("/stream.mp3", s)
 		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go srv.Serve(ln) //nolint:errcheck // ends with Close below
 		cleanup = func() { srv.Close() }
-		fmt.Fprintf(e.stderr, "attune play: streaming at http://%s/stream.mp3\n", ln.Addr())
-		sinks = append(sinks, player.SinkConfig{Name: "stream", Sink: s})
+		for _, out := range outputs {
+			if out.Type == config.OutputStream {
+				fmt.Fprintf(e.stderr, "attune play: streaming at http://%s/%s.mp3\n", ln.Addr(), out.Name)
+			}
+		}
 	}
 	if len(sinks) == 0 {
-		return sinks, cleanup, errors.New("no output: give --speaker, --stream or --out")
+		return sinks, cleanup, errors.New("no output: configure the room's outputs, or give --speaker, --stream or --out")
 	}
 	return sinks, cleanup, nil
 }

@@ -33,6 +33,7 @@ const (
 // Underruns and Device may be called from any.
 type ALSA struct {
 	lib    *alsaLib
+	pcmIO  pcmIO // lib, but for tests of Write's recovery
 	device string
 	rate   int
 
@@ -40,6 +41,14 @@ type ALSA struct {
 	buf       []int16  // interleaved conversion buffer, reused by every Write
 	args      callArgs // argument block for libasound calls, reused likewise
 	underruns atomic.Int64
+}
+
+// pcmIO is the libasound calls Write makes while the device plays: an
+// *alsaLib, or a fake that makes the device run dry on cue.
+type pcmIO interface {
+	writei(args *callArgs, pcm uintptr, buf []int16, frames int) int64
+	wait(args *callArgs, pcm uintptr, timeoutMS int) int32
+	recover(args *callArgs, pcm uintptr, err int32) int32
 }
 
 // NewALSA opens device for playback at rate Hz. Its error says whether
@@ -53,7 +62,7 @@ func NewALSA(device string, rate int) (*ALSA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alsa: open %q: %w", device, err)
 	}
-	a := &ALSA{lib: lib, device: device, rate: rate, buf: make([]int16, 2*alsaPrealloc)}
+	a := &ALSA{lib: lib, pcmIO: lib, device: device, rate: rate, buf: make([]int16, 2*alsaPrealloc)}
 	if err := a.open(); err != nil {
 		return nil, err
 	}
@@ -113,13 +122,13 @@ func (a *ALSA) Write(block [][2]float64) error {
 	toS16(buf, block)
 
 	for off := 0; off < len(block); {
-		n := a.lib.writei(&a.args, a.pcm, buf[2*off:], len(block)-off)
+		n := a.pcmIO.writei(&a.args, a.pcm, buf[2*off:], len(block)-off)
 		switch {
 		case n > 0:
 			off += int(n)
 			continue
 		case n == 0 || n == -errnoEAGAIN:
-			rc := a.lib.wait(&a.args, a.pcm, int(alsaStall/time.Millisecond))
+			rc := a.pcmIO.wait(&a.args, a.pcm, int(alsaStall/time.Millisecond))
 			if rc == 0 {
 				return a.lost(fmt.Errorf("alsa: write to %q: device accepted nothing for %v", a.device, alsaStall))
 			}
@@ -132,7 +141,7 @@ func (a *ALSA) Write(block [][2]float64) error {
 		if code == -errnoEPIPE {
 			a.underruns.Add(1)
 		}
-		if rc := a.lib.recover(&a.args, a.pcm, code); rc < 0 {
+		if rc := a.pcmIO.recover(&a.args, a.pcm, code); rc < 0 {
 			return a.lost(fmt.Errorf("alsa: write to %q: %s", a.device, a.lib.errString(code)))
 		}
 	}

@@ -5,6 +5,7 @@ package output
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -290,3 +291,89 @@ func BenchmarkALSA_Write_file(b *testing.B) {
 	dev, _ := captureDevice(b)
 	benchmarkALSA(b, dev)
 }
+
+// fakePCM plays a script of libasound return codes to Write: each writei
+// returns the next of writes (a frame count, or a negative errno), each wait
+// the next of waits; recover succeeds. What writei accepts is kept.
+type fakePCM struct {
+	writes   []int64
+	waits    []int32
+	recovers []int32 // the errors recover was asked to recover from
+	frames   []int16 // interleaved samples accepted
+}
+
+func (f *fakePCM) writei(_ *callArgs, _ uintptr, buf []int16, frames int) int64 {
+	if len(f.writes) == 0 {
+		panic("fakePCM: writei called more often than scripted")
+	}
+	n := f.writes[0]
+	f.writes = f.writes[1:]
+	if n > int64(frames) {
+		n = int64(frames)
+	}
+	if n > 0 {
+		f.frames = append(f.frames, buf[:2*n]...)
+	}
+	return n
+}
+
+func (f *fakePCM) wait(*callArgs, uintptr, int) int32 {
+	if len(f.waits) == 0 {
+		panic("fakePCM: wait called more often than scripted")
+	}
+	rc := f.waits[0]
+	f.waits = f.waits[1:]
+	return rc
+}
+
+func (f *fakePCM) recover(_ *callArgs, _ uintptr, err int32) int32 {
+	f.recovers = append(f.recovers, err)
+	return 0
+}
+
+// Write counts an underrun whether writei or wait reports it (-EPIPE),
+// recovers and writes the rest of the block; other recoverable errors are
+// not underruns. No sound card or libasound is needed.
+func TestALSA_Write_CountsUnderruns(t *testing.T) {
+	const errnoESTRPIPE = 86 // suspended: recovered, not an underrun
+	fake := &fakePCM{
+		writes: []int64{
+			40, -errnoEPIPE, 1000, // block 1: underrun after 40 frames
+			0, 1000, // block 2: device full; wait reports an underrun
+			-errnoEAGAIN, 1000, // block 3: full; wait says ready
+			-errnoESTRPIPE, 1000, // block 4: suspended
+		},
+		waits: []int32{-errnoEPIPE, 1},
+	}
+	a := &ALSA{pcmIO: fake, device: "fake", rate: testRate, pcm: 1, buf: make([]int16, 2*alsaPrealloc)}
+	var want []int16
+	for i := range 4 {
+		block := sine(100, testRate, 1000+100*float64(i), 0.5)
+		if err := a.Write(block); err != nil {
+			t.Fatalf("Write %d: %v", i+1, err)
+		}
+		for _, f := range block {
+			want = append(want, s16(f[0]), s16(f[1]))
+		}
+	}
+	if got := a.Underruns(); got != 2 {
+		t.Errorf("Underruns() = %d, want 2", got)
+	}
+	if fmt.Sprint(fake.recovers) != fmt.Sprint([]int32{-errnoEPIPE, -errnoEPIPE, -errnoESTRPIPE}) {
+		t.Errorf("recovered from %v, want [-EPIPE -EPIPE -ESTRPIPE]", fake.recovers)
+	}
+	if len(fake.frames) != len(want) {
+		t.Fatalf("device got %d samples, want %d: no frame lost or repeated across recovery", len(fake.frames), len(want))
+	}
+	for i := range want {
+		if fake.frames[i] != want[i] {
+			t.Fatalf("sample %d = %d, want %d", i, fake.frames[i], want[i])
+		}
+	}
+	if len(fake.writes) != 0 || len(fake.waits) != 0 {
+		t.Errorf("script left over: writes %v, waits %v", fake.writes, fake.waits)
+	}
+}
+
+// The engine reports the speaker's underruns through this method set.
+var _ interface{ Underruns() int64 } = (*ALSA)(nil)

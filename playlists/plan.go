@@ -95,18 +95,20 @@ type Planner struct {
 type Cursor struct {
 	// Now is the drug-clock time of the re-plan.
 	Now time.Duration
-	// Sounding is the item playing at Now as the engine plays it (after a
-	// pause, re-anchored: Start is when it resumed and Offset where); nil
-	// when nothing sounds (silence, quiet, or just skipped). During a
-	// crossfade it is the incoming item. It keeps playing: Replan returns it
-	// first, with only End and FadeOut re-fitted.
+	// Sounding is the item playing at Now as the engine plays it; nil when
+	// nothing sounds (silence, quiet, or just skipped). During a crossfade
+	// it is the incoming item. After a pause it is re-anchored: Start is
+	// when it resumed, Offset where, FadeIn the resume fade, End where the
+	// track ends (Start + duration − Offset) and FadeOut 0. It keeps
+	// playing: Replan returns it first, with only End and FadeOut re-fitted
+	// (or, when its fade-out into another phase has begun, unchanged: a fade
+	// is never restarted).
 	Sounding *Item
-	// Played lists the entries (indexes in Phase.Tracks) of the current
-	// phase, the one Now falls in, that have played (or were skipped), in
-	// the order they played. They are not planned again, and neither are
-	// entries before them in curated order; a phase that loops goes on
-	// round from the last one.
-	Played []int
+	// Played lists, for each phase, the entries (indexes in its Tracks)
+	// that have played or were skipped, in the order they played. A phase
+	// does not plan them again, nor the entries before them in curated
+	// order; a phase that loops goes on round from the last one.
+	Played map[Role][]int
 }
 
 // Plan fits the whole session, from the dose to the end of observation, to
@@ -146,6 +148,7 @@ func (p Planner) Replan(b Boundaries, cur Cursor) (Plan, error) {
 			p:    p,
 			win:  w,
 			last: i == len(wins)-1,
+			now:  cur.Now,
 		}
 		if !f.last {
 			f.xOut = wins[i+1].handover()
@@ -167,7 +170,7 @@ func (p Planner) Replan(b Boundaries, cur Cursor) (Plan, error) {
 		if i == ci {
 			items, pp, next, err = f.current(cur, start)
 		} else {
-			items, pp, next, err = f.fresh(start, w.handover())
+			items, pp, next, err = f.fresh(start, w.handover(), cur.Played[w.role])
 		}
 		if err != nil {
 			return Plan{}, err
@@ -281,10 +284,12 @@ func (p Planner) check(b Boundaries, cur Cursor) error {
 			}
 		}
 	}
-	if len(cur.Played) > 0 {
-		r := p.currentRole(b, cur)
-		ph, _ := pl.Phase(r)
-		for _, e := range cur.Played {
+	for r, es := range cur.Played {
+		ph, ok := pl.Phase(r)
+		if !ok {
+			return fmt.Errorf("plan playlist %q: played entries of phase %s: the playlist has no such phase", pl.Name, r)
+		}
+		for _, e := range es {
 			if e < 0 || e >= len(ph.Tracks) {
 				return fmt.Errorf("plan playlist %q: played entry %d: phase %s has %d tracks", pl.Name, e+1, r, len(ph.Tracks))
 			}

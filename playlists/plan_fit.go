@@ -21,6 +21,9 @@ type fitter struct {
 	last bool
 	// xOut is the crossfade into the next phase; 0 for the last phase.
 	xOut time.Duration
+	// now is the re-plan's time: nothing new starts before it, even when
+	// the sounding item is already fading out.
+	now time.Duration
 }
 
 // cand is a track the phase may play.
@@ -51,10 +54,41 @@ func (f fitter) eligible() (all []cand, missed []string) {
 }
 
 // fresh fits the phase from start, where its first item fades in over xIn
-// (a crossfade with the previous phase's last item when they overlap).
-func (f fitter) fresh(start, xIn time.Duration) ([]Item, PhasePlan, time.Duration, error) {
+// (a crossfade with the previous phase's last item when they overlap),
+// leaving out what it has played.
+func (f fitter) fresh(start, xIn time.Duration, played []int) ([]Item, PhasePlan, time.Duration, error) {
 	all, missed := f.eligible()
-	return f.fit(start, xIn, nil, all, all, missed)
+	return f.fit(start, xIn, nil, f.rest(all, played, nil), all, missed)
+}
+
+// rest returns the tracks still to play, after those played and after the
+// sounding item a (when it is one of the phase's tracks). Entries before
+// them in curated order are behind us: curated order is kept. A loop goes
+// on round from the last one played; otherwise nothing plays twice, and a
+// must-play track that has played is not a must again.
+func (f fitter) rest(all []cand, played []int, a *Item) []cand {
+	loop := f.win.phase.FillOrDefault() == FillLoop
+	after := -1
+	for _, e := range played {
+		after = max(after, e)
+	}
+	if loop && len(played) > 0 {
+		after = played[len(played)-1]
+	}
+	if a != nil && a.Phase == f.win.role && !a.Soundscape() {
+		if loop {
+			after = a.Entry
+		} else {
+			after = max(after, a.Entry)
+		}
+	}
+	rest := slices.DeleteFunc(slices.Clone(all), func(x cand) bool {
+		return x.entry <= after || (!loop && slices.Contains(played, x.entry))
+	})
+	for i := range rest {
+		rest[i].must = rest[i].must && !slices.Contains(played, rest[i].entry)
+	}
+	return rest
 }
 
 // current fits the phase Now falls in, around what is sounding.
@@ -62,29 +96,7 @@ func (f fitter) current(cur Cursor, now time.Duration) ([]Item, PhasePlan, time.
 	all, missed := f.eligible()
 	c := f.win.phase.CrossfadeOrDefault()
 	a := cur.Sounding
-	// Entries up to after are behind us in curated order. A loop goes on
-	// from the last one played, round again; otherwise nothing plays twice.
-	loop := f.win.phase.FillOrDefault() == FillLoop
-	after := -1
-	for _, e := range cur.Played {
-		after = max(after, e)
-	}
-	if loop && len(cur.Played) > 0 {
-		after = cur.Played[len(cur.Played)-1]
-	}
-	if a != nil && a.Phase == f.win.role && !a.Soundscape() {
-		after = a.Entry
-		if !loop {
-			after = max(after, slices.Max(append([]int{-1}, cur.Played...)))
-		}
-	}
-	rest := slices.DeleteFunc(slices.Clone(all), func(x cand) bool {
-		return x.entry <= after || (!loop && slices.Contains(cur.Played, x.entry))
-	})
-	for i := range rest {
-		// A must-play track that has played is kept once, not again.
-		rest[i].must = rest[i].must && !slices.Contains(cur.Played, rest[i].entry)
-	}
+	rest := f.rest(all, cur.Played[f.win.role], a)
 	switch {
 	case a == nil:
 		return f.fit(now, min(c, (f.win.end-now)/2), nil, rest, all, missed)
@@ -96,10 +108,18 @@ func (f fitter) current(cur Cursor, now time.Duration) ([]Item, PhasePlan, time.
 	// this phase with the playlist's transition, as soon as its own fade-in
 	// is done.
 	out := *a
+	if fading := a.End - a.FadeOut; a.FadeOut > 0 && fading <= now && fading >= a.Start+a.FadeIn && now < a.End && a.End < f.natural(*a) {
+		// Already fading out (an earlier re-plan cut it): a fade is never
+		// restarted, so this phase begins as it ends.
+		items, pp, next, err := f.fit(a.End, min(c, max(f.win.end-a.End, 0)/2), nil, rest, all, missed)
+		return append([]Item{out}, items...), pp, next, err
+	}
 	anchor := max(now, a.Start+a.FadeIn)
 	x := min(f.p.Playlist.TransitionOrDefault(), max(f.win.end-anchor, 0)/2)
-	out.End = min(f.natural(*a), anchor+x)
-	out.FadeOut = out.End - anchor
+	out.End, out.FadeOut = f.natural(*a), 0 // a natural end needs no fade
+	if cut := anchor + x; cut < out.End {
+		out.End, out.FadeOut = cut, x
+	}
 	items, pp, next, err := f.fit(anchor, x, nil, rest, all, missed)
 	return append([]Item{out}, items...), pp, next, err
 }
@@ -124,9 +144,15 @@ func (f fitter) fit(anchor, xIn time.Duration, a *Item, cands, all []cand, misse
 	pp := PhasePlan{Role: f.win.role, Start: f.win.start, End: f.win.end, Missed: missed}
 	// The last phase fades out by the end of observation, as if into a
 	// silent phase that begins one crossfade earlier.
+	// Near the end, the fade is shortened to what is left after the
+	// fade-in.
 	end, xOut := f.win.end, f.xOut
 	if f.last {
-		xOut = min(c, (f.win.end-f.win.start)/2)
+		base, in := max(f.win.start, anchor), time.Duration(0)
+		if a != nil {
+			base, in = max(f.win.start, a.Start), a.FadeIn
+		}
+		xOut = max(min(c, (f.win.end-base)/2, f.win.end-base-in), 0)
 		end -= xOut
 	}
 	var (
@@ -135,12 +161,14 @@ func (f fitter) fit(anchor, xIn time.Duration, a *Item, cands, all []cand, misse
 		from  []int           // index in seq, parallel to items; -1 for a
 	)
 	if a != nil {
-		anchor = max(f.natural(*a)-c, a.Start+a.FadeIn)
+		anchor = max(f.natural(*a)-c, a.Start+a.FadeIn, f.now)
 		if a.Soundscape() {
 			cands = nil // a soundscape is the fill: it plays to the end
 		}
 	} else if end-anchor < grid {
-		cands = nil // no time left to fade anything in
+		// No time left to fade anything in before the handover (or the
+		// end of the session): leave the rest of the window to the next.
+		return nil, pp, max(end, anchor), nil
 	}
 	target := end + xOut - anchor - c // wanted sum of contributions
 	seq := cands
@@ -154,20 +182,46 @@ func (f fitter) fit(anchor, xIn time.Duration, a *Item, cands, all []cand, misse
 	for i, x := range seq {
 		picks[i] = pick{w: units(x.dur - c), must: x.must}
 	}
+	// Choosing nothing is allowed after a sounding item, and mid-phase
+	// unless the phase loops (after a skip or in a gap, the fill until the
+	// boundary may be the closest fit); a phase that begins keeps at least
+	// one track, cut at the boundary if they are all too long.
 	var empty *int64
-	if a != nil {
+	switch {
+	case a != nil:
 		e := units(f.natural(*a) - anchor - c)
 		empty = &e
+	case anchor > f.win.start && ph.FillOrDefault() != FillLoop:
+		e := units(-c)
+		empty = &e
 	}
-	keep := choose(picks, units(target), empty)
+	// excluded are optional tracks left out to make room for a must-play
+	// one (below); the choice is made again without them.
+	excluded := make([]bool, len(seq))
+	var keep []bool
+	decide := func() {
+		var sub []pick
+		var idx []int
+		for i, p := range picks {
+			if !excluded[i] {
+				sub, idx = append(sub, p), append(idx, i)
+			}
+		}
+		k := choose(sub, units(target), empty)
+		keep = make([]bool, len(seq))
+		for j, i := range idx {
+			keep[i] = k[j]
+		}
+	}
+	decide()
 	place := func(x cand, i int) {
 		it := Item{Phase: f.win.role, Entry: x.entry, Track: x.track, GainDB: x.gain + ph.LevelDB}
 		if n := len(items); n == 0 {
 			it.Start, it.FadeIn = anchor, min(xIn, max(end-anchor, 0))
 		} else {
 			p := items[n-1]
-			it.Start = max(nats[n-1]-c, p.Start+p.FadeIn)
-			it.FadeIn = nats[n-1] - it.Start
+			it.Start = max(nats[n-1]-c, p.Start+p.FadeIn, f.now)
+			it.FadeIn = max(nats[n-1]-it.Start, 0)
 		}
 		it.End = it.Start + x.dur
 		items, nats, from = append(items, it), append(nats, it.End), append(from, i)
@@ -175,7 +229,9 @@ func (f fitter) fit(anchor, xIn time.Duration, a *Item, cands, all []cand, misse
 	layout := func() {
 		items, nats, from = items[:0], nats[:0], from[:0]
 		if a != nil {
-			items, nats, from = append(items, *a), append(nats, f.natural(*a)), append(from, -1)
+			it := *a
+			it.End, it.FadeOut = f.natural(it), 0
+			items, nats, from = append(items, it), append(nats, it.End), append(from, -1)
 		}
 		for i, x := range seq {
 			if keep[i] {
@@ -186,8 +242,9 @@ func (f fitter) fit(anchor, xIn time.Duration, a *Item, cands, all []cand, misse
 	fits := func(k int) bool { return items[k].Start+items[k].FadeIn <= end }
 	layout()
 	// The fit is judged on where the tracks end; a must-play track that
-	// would then start too late to fade in before the boundary makes room
-	// by dropping the optional tracks before it, latest first.
+	// would then start too late to fade in before the boundary makes room:
+	// the latest optional track before it is left out and the choice made
+	// again.
 	for {
 		bad := -1
 		for k := range items {
@@ -208,7 +265,8 @@ func (f fitter) fit(anchor, xIn time.Duration, a *Item, cands, all []cand, misse
 		if drop < 0 {
 			break
 		}
-		keep[drop] = false
+		excluded[drop] = true
+		decide()
 		layout()
 	}
 	// Tracks that would still be fading in when the handover begins do not
@@ -270,8 +328,8 @@ func (f fitter) fill(items []Item, nats []time.Duration, anchor, xIn, next, xOut
 	s := Item{Phase: f.win.role, Entry: -1, Fill: fl, End: next + xOut, FadeOut: xOut, GainDB: ph.LevelDB}
 	if n := len(items); n > 0 {
 		p := items[n-1]
-		s.Start = max(nats[n-1]-c, p.Start+p.FadeIn)
-		s.FadeIn = nats[n-1] - s.Start
+		s.Start = max(nats[n-1]-c, p.Start+p.FadeIn, f.now)
+		s.FadeIn = max(nats[n-1]-s.Start, 0)
 	} else {
 		s.Start, s.FadeIn = anchor, min(xIn, max(next-anchor, 0))
 	}
@@ -281,10 +339,11 @@ func (f fitter) fill(items []Item, nats []time.Duration, anchor, xIn, next, xOut
 	return append(items, s)
 }
 
-// loop extends the tracks still to play with the phase's tracks again when
-// they fall short of target: everything plays, then whole passes while a
-// whole pass still fits, then one last pass from which the fitting keeps
-// the tracks that end closest to the boundary.
+// loop extends the tracks still to play with the phase's tracks again: when
+// they fall short of target they all play, then whole passes while a whole
+// pass still fits; then comes one last pass, from which (with the optional
+// tracks before it) the fitting keeps the tracks that end closest to the
+// boundary.
 func (f fitter) loop(cands, all []cand, target time.Duration) ([]cand, error) {
 	c := f.win.phase.CrossfadeOrDefault()
 	sum := func(xs []cand) time.Duration {
@@ -295,17 +354,17 @@ func (f fitter) loop(cands, all []cand, target time.Duration) ([]cand, error) {
 		return s
 	}
 	have, pass := sum(cands), sum(all)
-	if have >= target {
-		return cands, nil
+	var whole int
+	if have < target {
+		whole = int((target - have) / pass)
 	}
-	whole := int((target - have) / pass)
 	if n := len(cands) + (whole+1)*len(all); n > maxPhaseItems {
 		return nil, fmt.Errorf("plan playlist %q: phase %s: looping its %d tracks over the window takes %d items, more than %d: the tracks are too short",
 			f.p.Playlist.Name, f.win.role, len(all), n, maxPhaseItems)
 	}
 	seq := make([]cand, 0, len(cands)+(whole+1)*len(all))
 	for _, x := range cands {
-		x.must = true
+		x.must = x.must || have < target
 		seq = append(seq, x)
 	}
 	for range whole {

@@ -64,6 +64,7 @@ func clock(d time.Duration) string {
 	if d < 0 {
 		neg, d = "-", -d
 	}
+	d = d.Round(100 * time.Millisecond)
 	h := d / time.Hour
 	m := (d % time.Hour) / time.Minute
 	s := float64(d%time.Minute) / float64(time.Second)

@@ -60,6 +60,7 @@ func commands() []*command {
 		libraryCommand(),
 		playCommand(),
 		renderCommand(),
+		sessionCommand(),
 		configCommand(),
 		versionCommand(),
 		probeWorkerCommand(),

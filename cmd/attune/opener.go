@@ -10,6 +10,7 @@ import (
 
 	"attune/media"
 	"attune/media/decode"
+	"attune/player/synth"
 	"attune/player/timeline"
 )
 
@@ -30,10 +31,14 @@ type libraryOpener struct {
 
 var _ timeline.Opener = (*libraryOpener)(nil)
 
-// Open implements timeline.Opener. The track plays at its ReplayGain track
+// Open implements timeline.Opener. A "synth:" item is a soundscape (package
+// synth), made rather than opened. The track plays at its ReplayGain track
 // gain when it has one (the loudness analysis will replace this with the
 // measured loudness), else at 0 dB; the room's limiter holds the ceiling.
 func (o *libraryOpener) Open(ctx context.Context, item timeline.Item, rate int) (timeline.Source, error) {
+	if k, ok := synth.Parse(item.Track); ok {
+		return synth.New(k, rate)
+	}
 	path, info, err := o.resolve(ctx, item.Track)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"attune/media/mediatest"
+	"attune/player/synth"
 	"attune/player/timeline"
 )
 
@@ -199,5 +200,27 @@ func TestRun_renderReplayGain(t *testing.T) {
 	plain, tagged := maxAbs(left[48000:90000]), maxAbs(left[2*48000+6000:4*48000-6000])
 	if math.Abs(plain-0.5) > 0.005 || math.Abs(tagged-0.25) > 0.005 {
 		t.Errorf("peaks %.3f (no tag) and %.3f (ReplayGain -6.02 dB); want 0.5 and 0.25", plain, tagged)
+	}
+}
+
+// A soundscape item is synthesized, at its level, and the room's fades
+// apply to it like to any track.
+func TestRun_renderSoundscape(t *testing.T) {
+	isolate(t)
+	dir := t.TempDir()
+	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(dir, "data"))
+	tlPath := mediatest.WriteFile(t, dir, "session.json", []byte(`{"version": 1, "items": [
+		{"track": "synth:pink-noise", "start": "0s", "end": "6s", "fade_out": "1s", "phase": "settling"}
+	]}`))
+	out := filepath.Join(dir, "session.wav")
+	if code, _, stderr := attune(t, "render", "--timeline", tlPath, "--out", out); code != exitOK {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	_, left := readWAV24(t, out)
+	if got := 20 * math.Log10(rms(left[int(2.5*48000):int(4.5*48000)])); math.Abs(got-synth.Level) > 1 {
+		t.Errorf("pink noise after the start fade: %.1f dBFS RMS, want %.0f ±1", got, synth.Level)
+	}
+	if first, steady := rms(left[:480]), rms(left[int(2.5*48000):int(4.5*48000)]); first > steady/100 {
+		t.Errorf("first 10 ms: RMS %g against %g steady, want the start fade from silence", first, steady)
 	}
 }

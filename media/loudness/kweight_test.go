@@ -32,9 +32,8 @@ func TestKWeighting_48kTable(t *testing.T) {
 
 // The filters derived for other rates respond as the 48 kHz table does at the
 // same frequencies, within 0.01 dB from 32 kHz up at those tested here.
-// Below, the bilinear
-// transform squeezes the shelf's upper half into the few kHz under Nyquist:
-// at 22.05 kHz the derived filter is 0.022 dB low at 1 kHz and 0.019 dB high
+// Below, the bilinear transform squeezes the shelf's upper half into the few
+// kHz under Nyquist: at 22.05 kHz the derived filter is 0.022 dB low at 1 kHz and 0.019 dB high
 // at 2 kHz (docs/loudness.md), which the looser bound there records.
 func TestKWeighting_ResponseMatches48k(t *testing.T) {
 	for _, rate := range []int{22050, 32000, 44100, 88200, 96000, 192000} {

@@ -69,7 +69,7 @@ func same(a, b Result) bool {
 
 // Feeding the same samples in blocks of any size measures the same.
 func TestMeter_BlockSizesAgree(t *testing.T) {
-	pcm := fade(noise(44100, 5), 44100, 2)
+	pcm := fade(noise(44100, 3.5), 44100, 2)
 	whole := mustMeter(t, 44100, 2)
 	whole.Add(pcm)
 	want := whole.Result()
@@ -152,7 +152,7 @@ func TestMeter_OddRate(t *testing.T) {
 
 // Result can be read mid-stream without disturbing what follows.
 func TestMeter_ResultMidStream(t *testing.T) {
-	pcm := fade(noise(48000, 4), 48000, 2)
+	pcm := fade(noise(48000, 3.5), 48000, 2)
 	a, b := mustMeter(t, 48000, 2), mustMeter(t, 48000, 2)
 	a.Add(pcm[:len(pcm)/2])
 	_ = a.Result()
@@ -174,7 +174,7 @@ func TestMeter_TruePeakSines(t *testing.T) {
 			freq := rel*float64(rate) + r.Float64()
 			t.Run(fmt.Sprintf("%d/%.0fHz", rate, freq), func(t *testing.T) {
 				m := mustMeter(t, rate, 1)
-				m.Add(fade(sine(rate, 1, freq, -3, 0.5, 2*math.Pi*r.Float64()), rate, 1))
+				m.Add(fade(sine(rate, 1, freq, -3, 0.2, 2*math.Pi*r.Float64()), rate, 1))
 				res := m.Result()
 				if res.TruePeak < -3.4 || res.TruePeak > -2.8 {
 					t.Errorf("TruePeak = %.3f dBTP, want -3 +0.2/-0.4", res.TruePeak)

@@ -2,6 +2,7 @@ package decode
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/gopxl/beep/v2"
@@ -31,6 +32,33 @@ func (s *sine) Err() error       { return nil }
 func (s *sine) Len() int         { return s.n }
 func (s *sine) Position() int    { return s.pos }
 func (s *sine) Seek(p int) error { s.pos = p; return nil }
+
+// frames is a cheap seekable decoder over fixed frames, so tests and
+// benchmarks measure the resampler rather than a decoder.
+type frames struct {
+	buf [][2]float64
+	pos int
+}
+
+func (f *frames) Stream(buf [][2]float64) (int, bool) {
+	n := copy(buf, f.buf[f.pos:])
+	f.pos += n
+	return n, n > 0
+}
+func (f *frames) Err() error       { return nil }
+func (f *frames) Len() int         { return len(f.buf) }
+func (f *frames) Position() int    { return f.pos }
+func (f *frames) Seek(p int) error { f.pos = p; return nil }
+
+// noiseFrames is n frames of white noise at half scale, from a fixed seed.
+func noiseFrames(n int) [][2]float64 {
+	r := rand.New(rand.NewPCG(1, 2))
+	buf := make([][2]float64, n)
+	for i := range buf {
+		buf[i] = [2]float64{r.Float64() - 0.5, r.Float64() - 0.5}
+	}
+	return buf
+}
 
 func resampleSine(tb testing.TB, freq float64, from, to, q, n int) [][2]float64 {
 	tb.Helper()
@@ -97,6 +125,77 @@ func TestOpen_resampledTone(t *testing.T) {
 		}
 		if s := snr(got, 0.5, 10010, 48000, 100, len(got)-100); s > 20 {
 			t.Errorf("%s: SNR against 10.01 kHz is %.1f dB: the test cannot tell frequencies apart", format, s)
+		}
+	}
+}
+
+// resampleFrames resamples in from → to at Quality, with or without the
+// precomputed weights, reading in chunks of chunk frames after a seek to
+// output frame p.
+func resampleFrames(tb testing.TB, in [][2]float64, from, to int, table bool, p int64, chunk int) [][2]float64 {
+	tb.Helper()
+	src := newSource(&frames{buf: in}, nil, 0, int64(len(in)), 0)
+	rs := newResampler(src, from, to, Quality)
+	if table != (rs.table != nil) {
+		if table {
+			tb.Fatalf("%d → %d Hz: no weight table, want one", from, to)
+		}
+		rs.table = nil
+	}
+	at := max(rs.start(p), 0)
+	if err := src.seek(at); err != nil {
+		tb.Fatalf("source seek to %d: %v", at, err)
+	}
+	rs.reset(p, at)
+	var out [][2]float64
+	buf := make([][2]float64, chunk)
+	for {
+		n := rs.stream(buf)
+		out = append(out, buf[:n]...)
+		if n < len(buf) {
+			return out
+		}
+	}
+}
+
+// The precomputed weights give exactly the samples the weights computed per
+// frame give, for every rate that occurs.
+func TestResampler_tableMatchesPerFrame(t *testing.T) {
+	in := noiseFrames(20000)
+	for _, rates := range [][2]int{
+		{44100, 48000}, {22050, 48000}, {32000, 48000}, {88200, 48000}, {96000, 48000}, {192000, 48000},
+		{11025, 48000}, {48000, 44100}, {32000, 44100}, {8000, 44100},
+	} {
+		want := resampleFrames(t, in, rates[0], rates[1], false, 0, 1000)
+		got := resampleFrames(t, in, rates[0], rates[1], true, 0, 1000)
+		if len(got) != len(want) {
+			t.Fatalf("%d → %d Hz: %d frames with the table, %d without", rates[0], rates[1], len(got), len(want))
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("%d → %d Hz: frame %d = %v with the table, %v without", rates[0], rates[1], i, got[i], want[i])
+			}
+		}
+	}
+}
+
+// A seek to output frame p, at any phase, streams exactly what a continuous
+// run streams from p, with and without a table (47999 Hz has 48000 phases:
+// no table).
+func TestResampler_seekExact(t *testing.T) {
+	in := noiseFrames(10000)
+	for _, rates := range [][2]int{{44100, 48000}, {96000, 48000}, {48000, 44100}, {47999, 48000}} {
+		want := resampleFrames(t, in, rates[0], rates[1], false, 0, 4096)
+		for _, p := range []int64{1, 7, 159, 160, 161, 1234, int64(len(want)) - 3, int64(len(want))} {
+			got := resampleFrames(t, in, rates[0], rates[1], rates[0] != 47999, p, 333)
+			if len(got) != len(want)-int(p) {
+				t.Fatalf("%d → %d Hz, seek to %d: %d frames, want %d", rates[0], rates[1], p, len(got), len(want)-int(p))
+			}
+			for i := range got {
+				if got[i] != want[int(p)+i] {
+					t.Fatalf("%d → %d Hz, seek to %d: frame %d = %v, want %v", rates[0], rates[1], p, int(p)+i, got[i], want[int(p)+i])
+				}
+			}
 		}
 	}
 }

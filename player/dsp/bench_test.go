@@ -23,6 +23,12 @@ func benchStream(b *testing.B, s beep.Streamer) {
 
 func benchSource() beep.Streamer { return loop(noise(7, 48000, 0.5)) }
 
+// BenchmarkSource is the benchmarks' noise source alone, which every other
+// figure here includes.
+func BenchmarkSource(b *testing.B) {
+	benchStream(b, benchSource())
+}
+
 func BenchmarkGain_Settled(b *testing.B) {
 	g := NewGain(benchSource(), rate)
 	g.Reset(-6)
@@ -43,6 +49,14 @@ func BenchmarkEnvelope_Fading(b *testing.B) {
 	e := NewEnvelope(benchSource(), 1)
 	e.FadeTo(0, 1<<62) // fades for the whole benchmark
 	benchStream(b, e)
+}
+
+func BenchmarkEnvelope_Steady(b *testing.B) {
+	benchStream(b, NewEnvelope(benchSource(), 0.8))
+}
+
+func BenchmarkMeter(b *testing.B) {
+	benchStream(b, NewMeter(benchSource(), 4800))
 }
 
 func BenchmarkLimiter_Idle(b *testing.B) {
@@ -66,6 +80,18 @@ func BenchmarkChain(b *testing.B) {
 		b.Fatal(err)
 	}
 	benchStream(b, NewMeter(newLimiter(b, g), 4800))
+}
+
+// BenchmarkChain_Steady is the same chain while a track plays on: the
+// envelope at a constant gain, the master gain settled, the limiter idle,
+// a settled output trim at 0 dB and the meter.
+func BenchmarkChain_Steady(b *testing.B) {
+	e := NewEnvelope(benchSource(), 1)
+	g := NewGain(e, rate)
+	g.Reset(-6)
+	trim := NewGain(newLimiter(b, g), rate)
+	trim.Reset(0)
+	benchStream(b, NewMeter(trim, 4800))
 }
 
 func TestStages_NoAllocs(t *testing.T) {

@@ -68,15 +68,23 @@ type fade struct {
 	start, n int64
 }
 
-// gainAt returns the fade's gain at position p, start ≤ p < start+n.
-func (f *fade) gainAt(p int64) float64 {
-	k := p - f.start + 1
-	if k >= f.n {
-		return f.to
+// curveAnchor is how often, in samples, the fade curve's sine is computed
+// exactly; in between it is rotated forward by one sample's angle (a few
+// multiplications instead of a sine), which drifts by at most a few 1e-15
+// before the next anchor.
+const curveAnchor = 64
+
+// sinCos returns sin and cos of the curve's angle π/2 · k/n: exact at
+// multiples of curveAnchor, rotated forward from the last one in between,
+// so the value at k is the same however the samples are split into blocks.
+func (f *fade) sinCos(k int64) (s, c float64) {
+	at := k - k%curveAnchor
+	s, c = math.Sincos(math.Pi / 2 * float64(at) / float64(f.n))
+	sn, cs := math.Sincos(math.Pi / 2 / float64(f.n))
+	for range k - at {
+		s, c = s*cs+c*sn, c*cs-s*sn
 	}
-	s := math.Sin(math.Pi / 2 * float64(k) / float64(f.n))
-	a2 := f.from * f.from
-	return math.Sqrt(a2 + (f.to*f.to-a2)*s*s)
+	return s, c
 }
 
 // NewEnvelope wraps s in an Envelope at a constant gain (linear amplitude,
@@ -215,13 +223,55 @@ func (e *Envelope) apply(buf [][2]float64) {
 		return
 	}
 	f := &e.fade
+	// The curve index of buf[0]: its sample has gain
+	// sqrt(from² + (to² − from²)·sin²(π/2 · k/n)); buf ends by k = n.
+	k := e.pos - f.start + 1
+	s, c := f.sinCos(k)
+	sn, cs := math.Sincos(math.Pi / 2 / float64(f.n))
+	// g² = A² + (B² − A²)·sin² = B² + (A² − B²)·cos²: the form whose terms
+	// are both positive, so nothing cancels near the quiet end.
+	a2, b2, d := f.from*f.from, f.to*f.to, f.to*f.to-f.from*f.from
+	rising := f.to > f.from
+	g := e.gain
 	for i := range buf {
-		g := f.gainAt(e.pos)
+		if k >= f.n {
+			g = f.to
+		} else {
+			// The rotated sine can be off by an ulp or so where the
+			// curve is flattest; holding the gain between the last one
+			// and the target keeps the fade monotonic.
+			// (Comparisons rather than min and max, which also order NaNs
+			// and signed zeros: gains are neither.)
+			if rising {
+				v := math.Sqrt(a2 + d*s*s)
+				if v < g {
+					v = g
+				}
+				if v > f.to {
+					v = f.to
+				}
+				g = v
+			} else {
+				v := math.Sqrt(b2 - d*c*c)
+				if v > g {
+					v = g
+				}
+				if v < f.to {
+					v = f.to
+				}
+				g = v
+			}
+		}
 		buf[i][0] *= g
 		buf[i][1] *= g
-		e.gain = g
-		e.pos++
+		if k++; k%curveAnchor == 0 {
+			s, c = math.Sincos(math.Pi / 2 * float64(k) / float64(f.n))
+		} else {
+			s, c = s*cs+c*sn, c*cs-s*sn
+		}
 	}
+	e.gain = g
+	e.pos += int64(len(buf))
 	if e.pos >= f.start+f.n {
 		f.active = false
 		e.gain = f.to

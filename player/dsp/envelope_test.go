@@ -212,3 +212,56 @@ func TestEnvelope_BadGains(t *testing.T) {
 		}
 	}
 }
+
+// Every sample of a fade has the gain of the documented curve,
+// sqrt(A² + (B² − A²)·sin²(π/2 · (k+1)/N)), to 1e-12, however the samples are
+// split into blocks, and the fade stays monotonic even where a long fade's
+// curve is flattest.
+func TestEnvelope_FadeFollowsCurve(t *testing.T) {
+	for _, tc := range []struct {
+		from, to float64
+		n        int64
+		block    int
+	}{
+		{0, 1, 96000, 1024}, {1, 0, 96000, 333}, {0.3, 0.8, 1000, 1}, {2, 0.5, 100, 7},
+		{0, 1, 1, 512}, {0.5, 0.5, 300, 64}, {1, 0, 48000 * 120, 4096},
+	} {
+		e := NewEnvelope(dc(1), tc.from)
+		e.FadeTo(tc.to, tc.n)
+		n := int(min(tc.n, 200_000))
+		out := collect(t, e, n, tc.block)
+		worst := 0.0
+		for k := range n {
+			s, c := math.Sincos(math.Pi / 2 * float64(k+1) / float64(tc.n))
+			a2, b2 := tc.from*tc.from, tc.to*tc.to
+			want := math.Sqrt(a2 + (b2-a2)*s*s)
+			if tc.to < tc.from { // the same curve, without cancellation
+				want = math.Sqrt(b2 + (a2-b2)*c*c)
+			}
+			if int64(k) == tc.n-1 {
+				want = tc.to
+			}
+			worst = max(worst, math.Abs(out[k][0]-want))
+		}
+		t.Logf("%v → %v over %d: off the curve by at most %.2g", tc.from, tc.to, tc.n, worst)
+		if worst > 1e-12 {
+			t.Errorf("%v → %v over %d (blocks of %d): off the curve by %g, want ≤ 1e-12", tc.from, tc.to, tc.n, tc.block, worst)
+		}
+		checkMonotonic(t, out, 0, n, tc.to > tc.from)
+	}
+	// The flattest part of a 2-minute fade, its last samples, where the
+	// curve moves by less than 1e-13 per sample.
+	const long = 48000 * 120
+	e := NewEnvelope(dc(1), 0)
+	e.FadeTo(1, long)
+	buf := make([][2]float64, 1<<16)
+	for left := long - 5000; left > 0; {
+		n, _ := e.Stream(buf[:min(len(buf), left)])
+		left -= n
+	}
+	tail := collect(t, e, 5000, 512)
+	checkMonotonic(t, tail, 0, len(tail), true)
+	if tail[len(tail)-1][0] != 1 {
+		t.Errorf("last sample of the 2-minute fade-in = %g, want 1", tail[len(tail)-1][0])
+	}
+}

@@ -115,6 +115,7 @@ type Limiter struct {
 	delayAt int
 
 	gainNow   float64 // gain applied to the last output sample
+	perSample bool    // take the full path for every frame (tests compare the paths)
 	clamped   int64
 	srcDone   bool
 	flushLeft int
@@ -206,8 +207,74 @@ func (l *Limiter) Err() error {
 }
 
 // process limits buf in place: each input frame goes into the delay line and
-// the frame Latency() samples older comes out with the gain applied.
+// the frame Latency() samples older comes out with the gain applied. While
+// the Limiter is idle, quiet frames take a fast path that does exactly what
+// the full path would do for them.
 func (l *Limiter) process(buf [][2]float64) {
+	for len(buf) > 0 {
+		if !l.perSample && l.idle() {
+			n := l.passQuiet(buf)
+			if buf = buf[n:]; len(buf) == 0 {
+				return
+			}
+		}
+		buf = buf[l.limit(buf):]
+	}
+}
+
+// idle reports whether every value in the hold window and the attack
+// average is 1: the Limiter applies gain 1 and holds only frames at or under
+// the threshold (a frame over it would still be in the window).
+func (l *Limiter) idle() bool {
+	return l.boxBelow == 0 && l.minVal[l.minHd] == 1
+}
+
+// passQuiet handles the leading frames of buf that are finite and at or under
+// the threshold, while the Limiter is idle, and returns how many there were.
+// For them the full path would compute gain 1 (its release is at rest, the
+// windows see only 1s) and its clamp would not engage, so each frame only
+// passes through the delay line; the windows' bookkeeping is advanced as
+// the full path would advance it.
+func (l *Limiter) passQuiet(buf [][2]float64) int {
+	thr := l.threshold
+	d := l.delay
+	at := l.delayAt
+	n := 0
+	for i, x := range buf {
+		// NaN and ±Inf fail the comparisons and leave the fast path.
+		if !(math.Abs(x[0]) <= thr && math.Abs(x[1]) <= thr) {
+			break
+		}
+		buf[i] = d[at]
+		d[at] = x
+		if at++; at == len(d) {
+			at = 0
+		}
+		n = i + 1
+	}
+	if n == 0 {
+		return 0
+	}
+	l.delayAt = at
+	// The hold window holds a single 1, pushed last.
+	l.t += int64(n)
+	l.minVal[l.minHd], l.minIdx[l.minHd], l.minLen = 1, l.t-1, 1
+	// The attack average: 1s replace 1s. A periodic recompute in between
+	// would have summed len(box) ones: exactly len(box).
+	w := len(l.box)
+	l.boxAt = (l.boxAt + n) % w
+	if l.boxFresh+n >= w {
+		l.boxSum = float64(w)
+	}
+	l.boxFresh = (l.boxFresh + n) % w
+	l.gainNow = 1
+	return n
+}
+
+// limit is the full path: it limits the leading frames of buf in place,
+// at least one, until the Limiter is idle again, and returns how many it
+// limited.
+func (l *Limiter) limit(buf [][2]float64) int {
 	for i := range buf {
 		x := buf[i]
 		if !finite(x[0]) || !finite(x[1]) {
@@ -256,7 +323,11 @@ func (l *Limiter) process(buf [][2]float64) {
 		y[1] = l.clamp(y[1])
 		buf[i] = y
 		l.gainNow = g
+		if g == 1 && !l.perSample && l.idle() {
+			return i + 1
+		}
 	}
+	return len(buf)
 }
 
 // pushMin adds v as the newest sample of the hold window and returns the

@@ -204,3 +204,48 @@ func TestLimiterConfig_Validate(t *testing.T) {
 		t.Error("NewLimiter with rate 0 succeeded, want an error")
 	}
 }
+
+// The fast path for quiet music while the Limiter is idle gives exactly what
+// the full path gives on every frame: the same samples, reductions and
+// clamp counts, through bursts over the ceiling, their release, non-finite
+// samples and samples exactly at the threshold, in any block size.
+func TestLimiter_FastPathExact(t *testing.T) {
+	const n = 3 * 48000
+	in := noise(9, n, 0.5)
+	loud := noise(10, n, DBToGain(12))
+	for _, at := range []int{1000, 1490, 30000, 30700, 90000} { // bursts, some overlapping the hold window
+		copy(in[at:at+200], loud[at:at+200])
+	}
+	in[60000] = [2]float64{math.NaN(), 0.1}
+	in[60300] = [2]float64{0.2, math.Inf(-1)}
+	thr := DBToGain(DefaultLimiterConfig().CeilingDB) * thresholdMargin
+	in[100000] = [2]float64{thr, -thr}
+	in[120000] = [2]float64{math.Nextafter(thr, 2), 0}
+	for _, block := range []int{1, 7, 480, 1024} {
+		fast, full := newLimiter(t, slice(in)), newLimiter(t, slice(in))
+		full.perSample = true
+		a, b := make([][2]float64, block), make([][2]float64, block)
+		for pos := 0; ; pos += block {
+			na, oka := fast.Stream(a)
+			nb, okb := full.Stream(b)
+			if na != nb || oka != okb {
+				t.Fatalf("block %d at %d: Stream = %d, %v on the fast path, %d, %v on the full path", block, pos, na, oka, nb, okb)
+			}
+			for i := range na {
+				if a[i] != b[i] {
+					t.Fatalf("block %d: sample %d = %v on the fast path, %v on the full path", block, pos+i, a[i], b[i])
+				}
+			}
+			if fast.Reduction() != full.Reduction() || fast.Clamped() != full.Clamped() {
+				t.Fatalf("block %d at %d: Reduction %v Clamped %d on the fast path, %v %d on the full path",
+					block, pos, fast.Reduction(), fast.Clamped(), full.Reduction(), full.Clamped())
+			}
+			if !oka {
+				break
+			}
+		}
+		if fast.Clamped() != 2 {
+			t.Errorf("block %d: Clamped() = %d, want 2 (the non-finite samples)", block, fast.Clamped())
+		}
+	}
+}

@@ -58,11 +58,28 @@ func (m *Meter) Last() (Level, bool) { return m.last, m.filled }
 // Stream streams the wrapped Streamer unchanged, measuring what passes.
 func (m *Meter) Stream(samples [][2]float64) (n int, ok bool) {
 	n, ok = m.Streamer.Stream(samples)
-	for _, s := range samples[:n] {
-		a, b := math.Abs(s[0]), math.Abs(s[1])
-		m.peak = max(m.peak, a, b)
-		m.sumSq += s[0]*s[0] + s[1]*s[1]
-		if m.count++; m.count == m.size {
+	for buf := samples[:n]; len(buf) > 0; {
+		// Up to the end of the block, in locals (the same sums in the same
+		// order as sample by sample).
+		k := min(len(buf), m.size-m.count)
+		peak, sumSq := m.peak, m.sumSq
+		for _, s := range buf[:k] {
+			// Comparisons rather than max, which is slower for ordering
+			// NaNs; a NaN makes sumSq NaN, and then the peak.
+			if a := math.Abs(s[0]); a > peak {
+				peak = a
+			}
+			if b := math.Abs(s[1]); b > peak {
+				peak = b
+			}
+			sumSq += s[0]*s[0] + s[1]*s[1]
+		}
+		if math.IsNaN(sumSq) {
+			peak = sumSq
+		}
+		m.peak, m.sumSq = peak, sumSq
+		buf = buf[k:]
+		if m.count += k; m.count == m.size {
 			m.last = Level{Block: m.block, Peak: m.peak, RMS: math.Sqrt(m.sumSq / float64(2*m.size))}
 			m.filled = true
 			m.block++

@@ -26,3 +26,27 @@ func TestMeter_Last(t *testing.T) {
 		t.Errorf("RMSDB off by %v dB", d)
 	}
 }
+
+// A non-finite sample makes its block's peak NaN (a NaN) or +Inf (an
+// infinity), and the next block is measured afresh.
+func TestMeter_NonFinite(t *testing.T) {
+	for _, tc := range []struct {
+		bad  float64
+		want func(float64) bool
+	}{
+		{math.NaN(), math.IsNaN},
+		{math.Inf(-1), func(p float64) bool { return math.IsInf(p, 1) }},
+	} {
+		in := noise(11, 300, 0.5)
+		in[37][1] = tc.bad
+		m := NewMeter(slice(in), 100)
+		collect(t, m, 100, 30)
+		if got, _ := m.Last(); !tc.want(got.Peak) {
+			t.Errorf("sample %v: block 0 peak %v", tc.bad, got.Peak)
+		}
+		collect(t, m, 100, 30)
+		if got, _ := m.Last(); got.Peak != peak(in[100:200]) {
+			t.Errorf("sample %v: block 1 peak %v, want %v", tc.bad, got.Peak, peak(in[100:200]))
+		}
+	}
+}

@@ -9,11 +9,14 @@ package player
 // mid-crossfade holds both decks, and resume continues the crossfade where
 // it stood.
 //
-// The current deck stops where the target starts on its own clock, so it
+// The outgoing deck stops where the target starts on its own clock, so it
 // never plays what the incoming deck plays: when that comes sooner than the
 // skip fade, its fade-out is shortened to end there (in a gapless timeline
-// its own item ends there anyway), and if the target is still not ready
-// when the stop is near, the deck fades out to reach it silent.
+// its own item ends there anyway). When the current deck comes within
+// skipTurnFade (and a block) of the target's start before the crossfade
+// could begin (the target not opened yet, or a skip issued that late), the
+// skip is dropped: the current deck plays on into the target through the
+// timeline's own transition, which is where the skip was going.
 //
 // A skip during a crossfade makes the newest target take over: the deck
 // that was fading in turns around from its gain, and the one still fading
@@ -58,11 +61,13 @@ func (e *Engine) advanceSkip() {
 	if e.xf == nil {
 		return
 	}
-	if !e.xf.isReady() || e.out != nil {
-		e.approachStop()
+	if c := e.cur; c.src.stop-c.pos() <= e.fadeTurn+int64(e.cfg.Block) {
+		e.cancelSkip() // too late to fade out before the target starts
 		return
 	}
-	e.startCrossfade()
+	if e.xf.isReady() && e.out == nil {
+		e.startCrossfade()
+	}
 }
 
 // startCrossfade crossfades from the current deck to the ready target.
@@ -74,19 +79,6 @@ func (e *Engine) startCrossfade() {
 	e.cur = newDeck(in, 0)
 	e.cur.env.FadeTo(1, e.fadeSkip)
 	e.setDecks()
-}
-
-// approachStop fades the current deck out, while the skip's target is not
-// there to crossfade with it, so that it is silent when it reaches its
-// stop.
-func (e *Engine) approachStop() {
-	c := e.cur
-	if c == nil || c.src.stop < 0 || c.src.ended {
-		return
-	}
-	if d := c.src.stop - c.pos(); d <= e.fadeTurn+int64(e.cfg.Block) {
-		c.fadeOut(d)
-	}
 }
 
 // retargetSkip replaces a target whose first item could not be opened by
@@ -123,8 +115,4 @@ func (e *Engine) cancelSkip() {
 		return
 	}
 	c.src.unstop()
-	if c.fadeEnd >= 0 { // it was fading out to reach the stop silent
-		c.env.FadeTo(1, e.fadePause)
-		c.fadeEnd = -1
-	}
 }

@@ -342,14 +342,14 @@ func TestEngine_Render_SkipNearTheItemsEndShortensTheFadeOut(t *testing.T) {
 	out, evs := render(t, testConfig(lrOpener()), sec(9), append(play(tl), skipAt(3))...)
 	n, d, s := at(4), at(1.5), at(3)+latency
 	for k := 0; s+k < len(out); k++ {
-		wantOut, wantIn := xfCurve(k, d)
+		wantOut, _ := xfCurve(k, d)
 		if k >= d {
 			wantOut = 0
 		}
 		if g := out[s+k][0] / lrLevel; math.Abs(g-wantOut) > 1e-9 {
 			t.Fatalf("outgoing gain %v at %d samples into the crossfade, want a cos over the %d samples left of its item: %v", g, k, d, wantOut)
 		}
-		_, wantIn = xfCurve(k, n)
+		_, wantIn := xfCurve(k, n)
 		if g, ok := rGain(out, s+k, k); ok && math.Abs(g-wantIn) > 1e-9 {
 			t.Fatalf("incoming gain %v at %d samples into the crossfade, want %v", g, k, wantIn)
 		}
@@ -479,5 +479,24 @@ func TestEngine_Render_CrossfadeDoesNotAllocate(t *testing.T) {
 	}
 	if e.out == nil {
 		t.Errorf("crossfade over before the measurement ended")
+	}
+}
+
+func TestEngine_Render_SkipTooCloseToTheNextItemLetsItCome(t *testing.T) {
+	// 50 ms before R starts there is no room to fade L out first: the skip
+	// is dropped and the timeline's own gapless transition brings R.
+	cues := append(play(lrTimeline("L", "R")), skipAt(19.95))
+	out, evs := render(t, testConfig(lrOpener()), sec(22), cues...)
+	for i := at(18) + latency; i < len(out); i++ {
+		want := [2]float64{lrLevel, 0}
+		if i >= at(20)+latency {
+			want = [2]float64{0, rCos(i - at(20) - latency)}
+		}
+		if math.Abs(out[i][0]-want[0]) > 1e-12 || math.Abs(out[i][1]-want[1]) > 1e-12 {
+			t.Fatalf("sample %d is %v, want %v: L untouched to its end, then R", i, out[i], want)
+		}
+	}
+	if ev, ok := findEvent(evs, EventItemStarted, func(ev Event) bool { return ev.Item == 1 }); !ok || ev.Position != sec(20) {
+		t.Errorf("item started event %v (found %v), want item 2 at 20s", ev, ok)
 	}
 }

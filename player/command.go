@@ -33,7 +33,10 @@ const (
 	// the crossfade. A skip during a crossfade goes on to the item after
 	// the one fading in, which turns around from where it is. A next item
 	// that cannot be opened is passed over for the one after it; with none,
-	// the music plays on. While paused or stopped it switches silently and
+	// the music plays on. When the music reaches the next item's start
+	// (within 100 ms) before the crossfade could begin, the skip is dropped
+	// and the timeline's own transition brings the item. While paused or
+	// stopped it switches silently and
 	// resume fades in as usual; during a load, seek or stop transition it
 	// retargets that transition.
 	OpSkip

@@ -25,8 +25,20 @@ const (
 	OpPause
 	// OpResume fades back in from where the pause left the music.
 	OpResume
-	// OpSkip jumps to the next item's start: the current music fades out
-	// over half the skip fade, the next item fades in over the other half.
+	// OpSkip moves to the start of the next item. While playing it is a
+	// crossfade over the skip fade: the current music fades out (cos) while
+	// the next item fades in (sin) from its first sample, both from the same
+	// sample, at constant power; the music plays on at its level until the
+	// next item is opened, and the next item's own fade-in is replaced by
+	// the crossfade. A skip during a crossfade goes on to the item after
+	// the one fading in, which turns around from where it is. A next item
+	// that cannot be opened is passed over for the one after it; with none,
+	// the music plays on. When the music reaches the next item's start
+	// (within 100 ms) before the crossfade could begin, the skip is dropped
+	// and the timeline's own transition brings the item. While paused or
+	// stopped it switches silently and
+	// resume fades in as usual; during a load, seek or stop transition it
+	// retargets that transition.
 	OpSkip
 	// OpSeek moves to At within the current item (0 is the item's start):
 	// fade out, seek, fade in, each over the pause fade.
@@ -213,7 +225,7 @@ func (e *Engine) load(tl timeline.Timeline, at time.Duration) error {
 	if at < 0 {
 		return fmt.Errorf("player: load at %s: negative position", at)
 	}
-	l, err := e.newLoaded(tl, at)
+	l, err := e.newLoaded(tl, at, false)
 	if err != nil {
 		return fmt.Errorf("player: load at %s: %w", at, err)
 	}
@@ -221,8 +233,8 @@ func (e *Engine) load(tl timeline.Timeline, at time.Duration) error {
 	return nil
 }
 
-// skip jumps to the start of the first item that starts after the current
-// position.
+// skip moves to the start of the first item that starts after the position
+// of the target (see OpSkip).
 func (e *Engine) skip() error {
 	l := e.target()
 	if l == nil {
@@ -231,11 +243,18 @@ func (e *Engine) skip() error {
 	pos := e.toDur(e.targetPos())
 	for _, it := range l.tl.Items {
 		if it.Start > pos {
-			nl, err := e.newLoaded(l.tl, it.Start)
+			nl, err := e.newLoaded(l.tl, it.Start, true)
 			if err != nil {
 				return fmt.Errorf("player: skip to %s: %w", it.Start, err)
 			}
-			e.startTransition(nl, e.fadeSkip)
+			switch {
+			case e.pend != nil:
+				e.startTransition(nl, e.pend.fadeIn)
+			case e.state != StatePlaying:
+				e.startTransition(nl, e.fadePause)
+			default:
+				e.crossfadeTo(nl)
+			}
 			return nil
 		}
 	}
@@ -261,7 +280,7 @@ func (e *Engine) seek(inItem time.Duration) error {
 		if inItem < 0 || inItem >= it.End-it.Start {
 			return fmt.Errorf("player: seek to %s in item %d (%s long): outside the item", inItem, i+1, it.End-it.Start)
 		}
-		nl, err := e.newLoaded(l.tl, it.Start+inItem)
+		nl, err := e.newLoaded(l.tl, it.Start+inItem, false)
 		if err != nil {
 			return fmt.Errorf("player: seek to %s in item %d: %w", inItem, i+1, err)
 		}
@@ -271,19 +290,25 @@ func (e *Engine) seek(inItem time.Duration) error {
 	return fmt.Errorf("player: seek at %s: %w", pos, ErrNoItem)
 }
 
-// target is the timeline that will be playing once any transition is done.
+// target is the timeline that will be playing once any transition or
+// pending skip is done.
 func (e *Engine) target() *loaded {
-	if e.pend != nil {
+	switch {
+	case e.pend != nil:
 		return e.pend.next
+	case e.xf != nil:
+		return e.xf
+	case e.cur != nil:
+		return e.cur.l
 	}
-	return e.cur
+	return nil
 }
 
 // targetPos is the timeline sample the target timeline is at (or will start
 // from).
 func (e *Engine) targetPos() int64 {
-	if e.pend != nil && e.pend.next != nil {
-		return e.pend.next.base
+	if l := e.target(); l != nil && (e.cur == nil || l != e.cur.l) {
+		return l.base
 	}
 	return e.timelinePos()
 }

@@ -70,8 +70,10 @@ type Config struct {
 	Rate      int           // engine rate, Hz
 	Block     int           // samples per block; 0 means DefaultBlock at Rate
 	PauseFade time.Duration // pause, resume, seek, stop, quiet and shutdown fades
-	SkipFade  time.Duration // the whole skip transition: half out, half in
-	MaxSlew   float64       // master volume slew limit, dB/s; 0 means dsp.DefaultSlew
+	// SkipFade is the length of a skip's crossfade: the current music fades
+	// out (cos) while the next item fades in (sin) over the whole of it.
+	SkipFade time.Duration
+	MaxSlew  float64 // master volume slew limit, dB/s; 0 means dsp.DefaultSlew
 	// CeilingDB is the room's peak ceiling in dBFS, in [-60, 0); 0 means
 	// DefaultCeilingDB. No command raises the output above it.
 	CeilingDB float64
@@ -90,7 +92,8 @@ type Config struct {
 type Engine struct {
 	cfg       Config
 	fadePause int64 // samples
-	fadeSkip  int64 // samples, each half
+	fadeSkip  int64 // samples
+	fadeTurn  int64 // samples: skipTurnFade
 	blockDur  time.Duration
 
 	cmds    chan request
@@ -101,15 +104,17 @@ type Engine struct {
 	stateAt atomic.Int32 // State, for State
 
 	// Everything below is owned by the engine goroutine.
-	src      seqSource
-	env      *dsp.Envelope
+	decks    deckMix
+	env      *dsp.Envelope // master: pause, quiet, stop and transition fades
 	master   *dsp.Gain
 	limit    *ceilingStage
 	latency  int // samples, fixed at New
 	mix      [][2]float64
 	runners  []*sinkRunner
 	prep     preparer
-	cur      *loaded // playing timeline, nil when stopped
+	cur      *deck   // the playing deck (the incoming one during a skip crossfade), nil when stopped
+	out      *deck   // the outgoing deck of a skip crossfade, nil when none
+	xf       *loaded // a skip's target waiting to be ready to crossfade in
 	pend     *transition
 	state    State // what the user asked for
 	quiet    bool
@@ -155,13 +160,15 @@ func New(cfg Config) (*Engine, error) {
 	e := &Engine{
 		cfg:       cfg,
 		fadePause: max(timeline.Samples(cfg.PauseFade, cfg.Rate), 1),
-		fadeSkip:  max(timeline.Samples(cfg.SkipFade/2, cfg.Rate), 1),
+		fadeSkip:  max(timeline.Samples(cfg.SkipFade, cfg.Rate), 1),
+		fadeTurn:  max(timeline.Samples(skipTurnFade, cfg.Rate), 1),
 		blockDur:  time.Duration(int64(cfg.Block) * int64(time.Second) / int64(cfg.Rate)),
 		cmds:      make(chan request),
 		done:      make(chan struct{}),
 		mix:       make([][2]float64, cfg.Block),
 	}
-	e.env = dsp.NewEnvelope(&e.src, 0)
+	e.decks.tmp = make([][2]float64, cfg.Block)
+	e.env = dsp.NewEnvelope(&e.decks, 0)
 	e.env.Pause(1) // stopped: held at silence, from the first sample
 	e.env.Stream(make([][2]float64, 1))
 	e.master = dsp.NewGain(e.env, rate)

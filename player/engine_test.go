@@ -248,14 +248,18 @@ func TestEngine_Render_SkipLandsOnTheNextItem(t *testing.T) {
 	tl := timeline.Timeline{Items: []timeline.Item{{Track: "a", End: sec(20)}, {Track: "b", Start: sec(20), End: sec(40)}}}
 	cues := append(play(tl), Cue{At: sec(3), Cmd: Command{Op: OpSkip}})
 	out, evs := render(t, testConfig(o), sec(8), cues...)
-	for i := at(5) + latency + 1; i < at(5)+latency+80; i++ {
-		if out[i] != [2]float64{} && i < firstNonZero(out, at(5)+latency) {
-			t.Fatalf("no silence between the items")
+	// After the crossfade (skip_fade from the command) only item b sounds,
+	// from its first sample on at the command's block.
+	const period = testRate / 3.0
+	for i := at(7) + latency; i < len(out); i++ {
+		want := math.Mod(float64(i-at(3)-latency), period)
+		got := phaseSamples(out[i], 3)
+		if d := math.Mod(got-want+period+period/2, period) - period/2; math.Abs(d) > 0.01 {
+			t.Fatalf("sample %d shows item b at %v (mod period), want %v: b starts on the skip's block", i, got, want)
 		}
-	}
-	first := firstNonZero(out, at(5)+latency+1)
-	if got := phaseSamples(out[first], 3); got > 1 {
-		t.Errorf("skip landed %v samples into item b, want its first sample", got)
+		if math.Abs(math.Hypot(out[i][0], out[i][1])-0.5) > 1e-9 {
+			t.Fatalf("sample %d at level %v, want item b alone at 0.5", i, math.Hypot(out[i][0], out[i][1]))
+		}
 	}
 	ev, ok := findEvent(evs, EventItemStarted, func(ev Event) bool { return ev.Item == 1 })
 	if !ok || ev.Position != sec(20) || ev.Track != "b" {
@@ -405,7 +409,7 @@ func TestCut_KeepsWhatSoundsFromThePosition(t *testing.T) {
 		{sec(19), []timeline.Item{{Track: "b", End: sec(1), Offset: sec(11), FadeOut: sec(1)}}, []int{1}},
 		{sec(20), nil, nil},
 	} {
-		got, index := cut(tl, c.at)
+		got, index := cut(tl, c.at, false)
 		if !equal(got.Items, c.want) || !equal(index, c.index) {
 			t.Errorf("cut at %s = %+v %v, want %+v %v", c.at, got.Items, index, c.want, c.index)
 		}

@@ -16,6 +16,9 @@ type loaded struct {
 	index  []int               // sequencer item → tl item
 	events chan timeline.Event // the sequencer's events
 	ready  chan struct{}       // closed after its first Prepare
+	// failed0 is set when its first item could not be opened (seen in its
+	// events).
+	failed0 bool
 }
 
 func (l *loaded) isReady() bool {
@@ -27,48 +30,19 @@ func (l *loaded) isReady() bool {
 	}
 }
 
-// transition is a change of what plays that waits for the envelope to have
-// faded out: a load, skip, seek (next is the new timeline) or stop (next is
-// nil).
+// transition is a change of what plays that waits for the master envelope
+// to have faded out: a load, seek, a skip while paused or stopped (next is
+// the new timeline) or stop (next is nil).
 type transition struct {
 	next   *loaded
 	fadeIn int64
 }
 
-// seqSource streams the current sequencer, and silence when there is none or
-// it has ended; it never drains, so the envelope after it never does either.
-type seqSource struct {
-	seq   *timeline.Sequencer
-	ended bool
-}
-
-func (s *seqSource) set(l *loaded) {
-	s.seq, s.ended = nil, false
-	if l != nil {
-		s.seq = l.seq
-	}
-}
-
-// Stream implements beep.Streamer.
-func (s *seqSource) Stream(out [][2]float64) (int, bool) {
-	n := 0
-	if s.seq != nil && !s.ended {
-		var ok bool
-		n, ok = s.seq.Stream(out)
-		if !ok || n < len(out) {
-			s.ended = true
-		}
-	}
-	clear(out[n:])
-	return len(out), true
-}
-
-// Err implements beep.Streamer.
-func (s *seqSource) Err() error { return nil }
-
 // newLoaded cuts tl at position at and makes a sequencer for what is left.
-func (e *Engine) newLoaded(tl timeline.Timeline, at time.Duration) (*loaded, error) {
-	rest, index := cut(tl, at)
+// For a skip (skip true) the item that starts at at loses its own fade-in:
+// the engine's crossfade (or resume fade) replaces it.
+func (e *Engine) newLoaded(tl timeline.Timeline, at time.Duration, skip bool) (*loaded, error) {
+	rest, index := cut(tl, at, skip)
 	if len(rest.Items) == 0 {
 		return nil, fmt.Errorf("position %s is past the timeline's end", at)
 	}
@@ -88,9 +62,10 @@ func (e *Engine) newLoaded(tl timeline.Timeline, at time.Duration) (*loaded, err
 // cut returns what of tl sounds from at on, shifted so at is 0, and the index
 // in tl of each item kept. An item that sounds at at keeps playing from there
 // (its Offset moves on) without its fade-in, which the engine's own fade-in
-// replaces; during a crossfade only the incoming item is kept. A lone
+// replaces; during a crossfade only the incoming item is kept. An item that
+// starts exactly at at keeps its fade-in unless dropFadeIn. A lone
 // fade-out that no longer fits is shortened to what is left of the item.
-func cut(tl timeline.Timeline, at time.Duration) (timeline.Timeline, []int) {
+func cut(tl timeline.Timeline, at time.Duration, dropFadeIn bool) (timeline.Timeline, []int) {
 	var out timeline.Timeline
 	var index []int
 	items := tl.Items
@@ -106,6 +81,8 @@ func cut(tl timeline.Timeline, at time.Duration) (timeline.Timeline, []int) {
 			it.FadeIn = 0
 			it.Start = at
 			it.FadeOut = min(it.FadeOut, it.End-at)
+		} else if it.Start == at && dropFadeIn {
+			it.FadeIn = 0
 		}
 		it.Start -= at
 		it.End -= at
@@ -115,12 +92,14 @@ func cut(tl timeline.Timeline, at time.Duration) (timeline.Timeline, []int) {
 	return out, index
 }
 
-// startTransition fades out over fade samples and then switches to next
-// (nil: stop), fading in over fade if the engine is playing.
+// startTransition fades the master envelope out over fade samples and then
+// switches to next (nil: stop), fading in over fade if the engine is
+// playing. A skip waiting for its crossfade is dropped: next replaces it.
 func (e *Engine) startTransition(next *loaded, fade int64) {
 	if e.pend != nil && e.pend.next != nil {
 		e.prep.retire(e.pend.next)
 	}
+	e.cancelSkip()
 	e.pend = &transition{next: next, fadeIn: fade}
 	if next != nil {
 		e.prep.add(next)
@@ -134,14 +113,15 @@ func (e *Engine) pauseEnvelope(fade int64) {
 	e.env.Pause(fade)
 }
 
-// advance moves the state machine on after a block: the end of the
-// timeline, and transitions whose fade-out is done.
+// advance moves the state machine on after a block: skip crossfades, the
+// end of the timeline, and transitions whose fade-out is done.
 func (e *Engine) advance() {
 	e.prep.flush()
-	if e.cur != nil && e.src.ended && e.pend == nil {
-		e.prep.retire(e.cur)
+	e.advanceSkip()
+	if e.cur != nil && e.cur.src.ended && e.pend == nil && e.xf == nil && e.out == nil {
+		e.release(e.cur)
 		e.cur = nil
-		e.src.set(nil)
+		e.setDecks()
 		e.state = StateStopped
 		e.env.Pause(1) // the sequencer's tail is silent already
 		e.reportState()
@@ -153,15 +133,21 @@ func (e *Engine) advance() {
 	if p.next != nil && !p.next.isReady() {
 		return // hold silent until the new timeline is opened
 	}
-	if e.cur != nil {
-		e.prep.retire(e.cur)
+	e.cancelSkip()
+	for _, d := range [2]*deck{e.out, e.cur} {
+		if d != nil {
+			e.release(d)
+		}
 	}
-	e.cur, e.pend = p.next, nil
-	e.src.set(e.cur)
+	e.cur, e.out, e.pend = nil, nil, nil
+	if p.next != nil {
+		e.cur = newDeck(p.next, 1)
+	}
+	e.setDecks()
 	if e.cur == nil {
 		e.state = StateStopped
 	} else {
-		e.posNow.Store(e.cur.base)
+		e.posNow.Store(e.cur.l.base)
 		if e.state == StatePlaying && !e.exiting {
 			e.env.FadeTo(e.level(), p.fadeIn)
 			e.env.Resume(p.fadeIn)
@@ -170,12 +156,25 @@ func (e *Engine) advance() {
 	e.reportState()
 }
 
-// timelinePos is the timeline sample the mix has reached.
+// release takes d off the mix: its last events are passed on and its
+// sequencer is closed.
+func (e *Engine) release(d *deck) {
+	e.drainEvents(d.l)
+	e.prep.retire(d.l)
+}
+
+// setDecks hands the decks to the mix.
+func (e *Engine) setDecks() {
+	e.decks.cur, e.decks.out = e.cur, e.out
+}
+
+// timelinePos is the timeline sample the mix has reached: the current
+// deck's (the incoming one's during a skip crossfade).
 func (e *Engine) timelinePos() int64 {
 	if e.cur == nil {
 		return e.posNow.Load()
 	}
-	return e.cur.base + e.cur.seq.Position()
+	return e.cur.l.base + e.cur.pos()
 }
 
 // reportState publishes the state and sends an event when it changed.
@@ -193,13 +192,19 @@ func (e *Engine) reportState() {
 }
 
 // forwardItemEvents passes the sequencers' events on, on the timeline's
-// clock and with the timeline's item numbers.
+// clock and with the timeline's item numbers: the outgoing deck's first,
+// then the current deck's, then those of what waits to play.
 func (e *Engine) forwardItemEvents() {
-	for _, l := range [2]*loaded{e.cur, e.target()} {
-		if l == nil {
-			continue
+	for _, d := range [2]*deck{e.out, e.cur} {
+		if d != nil {
+			e.drainEvents(d.l)
 		}
-		e.drainEvents(l)
+	}
+	if e.xf != nil {
+		e.drainEvents(e.xf)
+	}
+	if e.pend != nil && e.pend.next != nil {
+		e.drainEvents(e.pend.next)
 	}
 }
 
@@ -208,6 +213,9 @@ func (e *Engine) drainEvents(l *loaded) {
 	for {
 		select {
 		case ev := <-l.events:
+			if ev.Kind == timeline.OpenFailed && ev.Item == 0 {
+				l.failed0 = true
+			}
 			e.emit(itemEvent(ev, l, e.toDur(l.base+ev.Sample)))
 		default:
 			return

@@ -284,27 +284,37 @@ func checkLiveOutputs(t *testing.T, r liveRun, ref [][2]float64) {
 	if d := dPost - want; d < -livePosTol || d > livePosTol || c < 0.9 {
 		t.Errorf("resume: music continues %+d frames from where the pause stopped it (correlation %.3f); want within ±%d", d, c, livePosTol)
 	}
-	segs := []liveSegment{{0, zs, dPre}, {ze, 0, dPost}}
+	segs := []liveSegment{{from: 0, to: zs, d: dPre}, {from: ze, d: dPost}}
 
-	// Skip and seek switch, at the quietest point of their fades, to the
-	// timeline positions they ask for.
-	for _, j := range []struct {
-		name string
-		fade time.Duration // the fade-out before the switch
-		to   time.Duration // timeline position it moves to
-	}{{"skip", liveSkip / 2, 12 * time.Second}, {"seek", liveFade, 13 * time.Second}} {
-		sw := liveQuietest(r.wav, m[j.name].w+liveSamples(j.fade/2), m[j.name].w+q+liveSamples(j.fade*3/2))
-		target := liveSamples(j.to) + lat // its index in the reference
-		d, c := liveBestLag(r.wav, ref, sw+liveSamples(1300*time.Millisecond), 4800, target-sw-9600, target-sw+9600)
-		landed := target - d // where in the WAV that position sounds
-		t.Logf("%s: switched at frame %d, %s sounds at frame %d (%+d; correlation %.4f)", j.name, sw, j.to, landed, landed-sw, c)
-		if landed < sw-livePosTol || landed > sw+livePosTol || c < 0.9 {
-			t.Errorf("%s: timeline %s sounds at frame %d, want at the switch, frame %d ±%d (correlation %.3f)",
-				j.name, j.to, landed, sw, livePosTol, c)
-		}
-		segs[len(segs)-1].to = sw
-		segs = append(segs, liveSegment{sw, 0, d})
+	// Skip crossfades: the next item (timeline 12 s) starts on its first
+	// sample once its deck is ready, at most liveSkipReady after the
+	// command, while the music before it plays on and fades out.
+	skipTo := liveSamples(12*time.Second) + lat // its index in the reference
+	d, c := liveBestLag(r.wav, ref, m["skip"].w+q+liveSamples(liveSkip+100*time.Millisecond), 4800,
+		skipTo-m["skip"].w-liveSamples(time.Second), skipTo-m["skip"].w+liveSamples(time.Second))
+	landed := skipTo - d // where in the WAV the crossfade starts
+	t.Logf("skip: 12s sounds at frame %d, %d frames after the command's mark (correlation %.4f)", landed, landed-m["skip"].w, c)
+	if landed < m["skip"].w || landed > m["skip"].w+q+liveSamples(liveSkipReady) || c < 0.9 {
+		t.Errorf("skip: timeline 12s sounds at frame %d, want from the command's mark %d to %d later (correlation %.3f)",
+			landed, m["skip"].w, q+liveSamples(liveSkipReady), c)
 	}
+	segs[len(segs)-1].to = landed + liveSamples(liveSkip)
+	segs[len(segs)-1].add = true // the outgoing deck, under the incoming one
+	segs = append(segs, liveSegment{from: landed, d: d})
+
+	// Seek switches, at the quietest point of its fades, to the timeline
+	// position it asks for.
+	sw := liveQuietest(r.wav, m["seek"].w+liveSamples(liveFade/2), m["seek"].w+q+liveSamples(liveFade*3/2))
+	target := liveSamples(13*time.Second) + lat
+	d, c = liveBestLag(r.wav, ref, sw+liveSamples(1300*time.Millisecond), 4800, target-sw-9600, target-sw+9600)
+	landed = target - d
+	t.Logf("seek: switched at frame %d, 13s sounds at frame %d (%+d; correlation %.4f)", sw, landed, landed-sw, c)
+	if landed < sw-livePosTol || landed > sw+livePosTol || c < 0.9 {
+		t.Errorf("seek: timeline 13s sounds at frame %d, want at the switch, frame %d ±%d (correlation %.3f)",
+			landed, sw, livePosTol, c)
+	}
+	segs[len(segs)-1].to = sw
+	segs = append(segs, liveSegment{from: sw, d: d})
 	segs[len(segs)-1].to = len(r.wav)
 
 	// No step anywhere beyond the music's own at that point: each 50 ms of
@@ -336,8 +346,12 @@ func checkLiveCeiling(t *testing.T, name string, x [][2]float64, lag int, ceilDB
 }
 
 // liveSegment is a stretch of the WAV output [from, to) that plays the
-// reference's music at ref[i+d].
-type liveSegment struct{ from, to, d int }
+// reference's music at ref[i+d]. An add segment sounds under the others (a
+// skip's outgoing deck): its music's steps add to theirs.
+type liveSegment struct {
+	from, to, d int
+	add         bool
+}
 
 // liveQuietest returns the middle of the quietest 2 ms of x[from:to].
 func liveQuietest(x [][2]float64, from, to int) int {
@@ -360,12 +374,18 @@ func checkLiveSteps(t *testing.T, name string, x [][2]float64, lag int, ref [][2
 	fails := 0
 	for i := segs[0].from; i+chunk <= segs[len(segs)-1].to; i += chunk {
 		in := liveMaxStep(liveSpan(x, i+lag-1, i+lag+chunk))
-		music := 0.0
+		music, under := 0.0, 0.0
 		for _, s := range segs {
 			if s.from < i+chunk && i < s.to {
-				music = max(music, liveMaxStep(liveSpan(ref, max(i, s.from)+s.d-pad, min(i+chunk, s.to)+s.d+pad)))
+				st := liveMaxStep(liveSpan(ref, max(i, s.from)+s.d-pad, min(i+chunk, s.to)+s.d+pad))
+				if s.add {
+					under += st
+				} else {
+					music = max(music, st)
+				}
 			}
 		}
+		music += under
 		if ratio := in / (music + quant); ratio > worst {
 			worst, worstAt, worstIn, worstRef = ratio, i, in, music
 		}

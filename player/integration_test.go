@@ -49,6 +49,12 @@ const (
 	// livePosTol is how exactly music continues where it should (resume, seek,
 	// skip): 10 ms.
 	livePosTol = liveRate / 100
+	// liveSkipReady is how long after the command a skip's next item may
+	// start: its crossfade waits for the new sequencer's first Prepare
+	// (which opens and pre-rolls every item within the preroll; measured
+	// 650 ms here), the music before it playing on meanwhile; when that
+	// reaches the next item first, the timeline's own transition brings it.
+	liveSkipReady = time.Second
 )
 
 // liveOpener opens timeline items naming files, as cmd/attune's

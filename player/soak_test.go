@@ -154,8 +154,8 @@ func soakCues(tl timeline.Timeline, length time.Duration) []player.Cue {
 			cmd player.Command
 		}{
 			{0, player.Command{Op: player.OpSkip}},
-			// The skip landed on an item's start 4 s ago; every item is
-			// at least 9 s long.
+			// The skip's item started 6 s ago (its crossfade is over);
+			// every item is at least 9 s long.
 			{6, player.Command{Op: player.OpSeek, At: s(2.5 + float64(k%3)/2)}},
 			{10, player.Command{Op: player.OpSetVolume, DB: -12}},
 			{14, player.Command{Op: player.OpSetCeiling, DB: -6}},
@@ -474,9 +474,18 @@ func checkSteps(t *testing.T, blocks []blockStat, blk, lat int64, cues []player.
 	t.Helper()
 	slope := 2/float64(lat) + math.Pi/2/(0.3*soakRate)
 	near := make([]bool, len(blocks)) // within 6 s after a cue: its whole transition
+	// outgoing maps the pre-limiter blocks of each skip's crossfade to the
+	// timeline sample the outgoing deck plays there: it runs on from where
+	// the skip found it (Render starts the crossfade on the cue's block).
+	outgoing := map[int64]int64{}
 	for _, c := range cues {
 		for k := applied(c) / blk; k < min(int64(len(blocks)), (applied(c)+6*soakRate)/blk); k++ {
 			near[k] = true
+		}
+		if j0 := applied(c) / blk; c.Cmd.Op == player.OpSkip && j0 > 0 {
+			for j := j0; j < min(int64(len(blocks)), j0+(timeline.Samples(player.DefaultSkipFade, soakRate)+blk-1)/blk); j++ {
+				outgoing[j] = blocks[j0-1].pos + (j-j0)*blk
+			}
 		}
 	}
 	// music returns the timeline samples pre-limiter block j played.
@@ -498,6 +507,10 @@ func checkSteps(t *testing.T, blocks []blockStat, blk, lat int64, cues []player.
 		step, peak := 0.0, 0.0
 		for j := max(first, 0); j <= last; j++ {
 			s, p := m.at(music(j))
+			if o, ok := outgoing[j]; ok { // two decks: the sum bounds the mix
+				so, po := m.at(o, o+blk)
+				s, p = s+so, p+po
+			}
 			step, peak = max(step, s), max(peak, p)
 		}
 		bound := step + peak*slope + 1e-6

@@ -198,7 +198,7 @@ func runLiveCorpus(t *testing.T, tl timeline.Timeline, busy bool) liveRun {
 		}
 		t.Fatalf("NewALSA: %v", err)
 	}
-	speaker := &liveCard{alsa: a, buffer: liveRate / 10}
+	speaker := &liveCard{alsa: a, buffer: int64(output.ALSABuffer.Seconds() * liveRate)}
 	st, err := stream.New(stream.Config{SampleRate: liveRate})
 	if err != nil {
 		a.Close()

@@ -9,12 +9,16 @@ import (
 	"time"
 )
 
+// ALSABuffer is the device buffer asked of snd_pcm_set_params. A music
+// room needs no low latency (every control is a ramp of seconds), but it
+// must never run dry on a small machine whose two cores are busy: a quarter
+// second rides out the Go scheduler's preemption slices and a garbage
+// collection with room to spare (MPD asks for half a second).
+const ALSABuffer = 250 * time.Millisecond
+
 // ALSA defaults.
 const (
-	// alsaLatency is the device buffer asked of snd_pcm_set_params: deep
-	// enough to ride out a busy scheduler, short enough that a volume ramp
-	// is heard within a tenth of a second.
-	alsaLatency = 100 * time.Millisecond
+	alsaLatency = ALSABuffer
 	// alsaStall is how long Write waits for room in the device buffer before
 	// it calls the device stalled: twice the buffer, so a healthy device
 	// never hits it while a stuck one is reported promptly.
@@ -167,7 +171,7 @@ func (a *ALSA) Reopen() error {
 	return a.open()
 }
 
-// Close plays out what is buffered (at most the 100 ms device buffer) and
+// Close plays out what is buffered (at most the ALSABuffer device buffer) and
 // closes the device. It is idempotent.
 func (a *ALSA) Close() error {
 	if a.pcm == 0 {

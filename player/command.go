@@ -56,9 +56,26 @@ const (
 	// OpQuiet fades to silence (On) or back (!On) over the pause fade; the
 	// music's position keeps running.
 	OpQuiet
+	// OpCrossfade loads Timeline at At and crossfades into it from what
+	// plays now over Fade (0: the skip fade), equal-power, as a skip does:
+	// the live session's "onset now", jumps and skips, whose new plans
+	// are other timelines. Paused or stopped, it loads like OpLoad.
+	OpCrossfade
+	// OpReplace swaps to Timeline, positioned at At, on exactly the sample
+	// where the music reaches At, without a fade: what Timeline plays from
+	// At must be what the current timeline plays there (the live session
+	// re-planning the future while the sounding item plays on). At must be
+	// at least ReplaceLead ahead; when the new timeline is not ready in
+	// time the swap moves on by another ReplaceLead. While a transition or
+	// crossfade is under way, or while paused, it loads like OpLoad.
+	OpReplace
 )
 
-var opNames = [...]string{"", "load", "play", "pause", "resume", "skip", "seek", "stop", "set_volume", "set_trim", "set_ceiling", "quiet"}
+// ReplaceLead is how far ahead of the music an OpReplace's swap must be:
+// time to open the new timeline's sounding item.
+const ReplaceLead = time.Second
+
+var opNames = [...]string{"", "load", "play", "pause", "resume", "skip", "seek", "stop", "set_volume", "set_trim", "set_ceiling", "quiet", "crossfade", "replace"}
 
 func (o Op) String() string {
 	if int(o) < len(opNames) && o != 0 {
@@ -72,7 +89,8 @@ func (o Op) String() string {
 type Command struct {
 	Op       Op
 	Timeline timeline.Timeline // OpLoad
-	At       time.Duration     // OpLoad: timeline position; OpSeek: position in the item
+	At       time.Duration     // OpLoad, OpCrossfade, OpReplace: timeline position; OpSeek: position in the item
+	Fade     time.Duration     // OpCrossfade
 	DB       float64           // OpSetVolume, OpSetTrim, OpSetCeiling
 	Sink     string            // OpSetTrim
 	On       bool              // OpQuiet
@@ -172,6 +190,10 @@ func (e *Engine) apply(c Command) error {
 		e.pauseEnvelope(e.fadePause)
 	case OpSkip:
 		return e.skip()
+	case OpCrossfade:
+		return e.crossfadeLoad(c.Timeline, c.At, c.Fade)
+	case OpReplace:
+		return e.replace(c.Timeline, c.At)
 	case OpSeek:
 		return e.seek(c.At)
 	case OpStop:

@@ -109,14 +109,25 @@ func (s *seqSource) Err() error { return nil }
 type deckMix struct {
 	cur, out *deck
 	tmp      [][2]float64 // the outgoing deck's block
+	// swap, when set, replaces cur on the sample where cur's sequencer
+	// reaches swapAt (OpReplace); swapped is the deck it replaced, for the
+	// engine to release.
+	swap, swapped *deck
+	swapAt        int64
 }
 
 // Stream implements beep.Streamer; out must be no longer than the engine's
 // block.
 func (m *deckMix) Stream(out [][2]float64) (int, bool) {
-	if m.cur == nil {
+	switch {
+	case m.cur == nil:
 		clear(out)
-	} else {
+	case m.swap != nil && m.swapAt-m.cur.pos() < int64(len(out)):
+		k := max(m.swapAt-m.cur.pos(), 0)
+		m.cur.env.Stream(out[:k])
+		m.swapped, m.cur, m.swap = m.cur, m.swap, nil
+		m.cur.env.Stream(out[k:])
+	default:
 		m.cur.env.Stream(out)
 	}
 	if m.out != nil {

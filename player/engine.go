@@ -115,6 +115,8 @@ type Engine struct {
 	cur      *deck   // the playing deck (the incoming one during a skip crossfade), nil when stopped
 	out      *deck   // the outgoing deck of a skip crossfade, nil when none
 	xf       *loaded // a skip's target waiting to be ready to crossfade in
+	xfFade   int64   // the length of xf's crossfade, samples
+	rep      *loaded // an OpReplace's timeline, waiting to swap in at rep.base
 	pend     *transition
 	state    State // what the user asked for
 	quiet    bool

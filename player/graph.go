@@ -100,6 +100,7 @@ func (e *Engine) startTransition(next *loaded, fade int64) {
 		e.prep.retire(e.pend.next)
 	}
 	e.cancelSkip()
+	e.cancelReplace()
 	e.pend = &transition{next: next, fadeIn: fade}
 	if next != nil {
 		e.prep.add(next)
@@ -117,8 +118,10 @@ func (e *Engine) pauseEnvelope(fade int64) {
 // end of the timeline, and transitions whose fade-out is done.
 func (e *Engine) advance() {
 	e.prep.flush()
+	e.advanceReplace()
 	e.advanceSkip()
 	if e.cur != nil && e.cur.src.ended && e.pend == nil && e.xf == nil && e.out == nil {
+		e.cancelReplace()
 		e.release(e.cur)
 		e.cur = nil
 		e.setDecks()
@@ -202,6 +205,9 @@ func (e *Engine) forwardItemEvents() {
 	}
 	if e.xf != nil {
 		e.drainEvents(e.xf)
+	}
+	if e.rep != nil {
+		e.drainEvents(e.rep)
 	}
 	if e.pend != nil && e.pend.next != nil {
 		e.drainEvents(e.pend.next)

@@ -28,16 +28,23 @@ package player
 
 // crossfadeTo starts a skip to nl while playing.
 func (e *Engine) crossfadeTo(nl *loaded) {
-	if e.xf != nil { // the newest target takes over
-		e.drainEvents(e.xf)
-		e.prep.retire(e.xf)
-	}
-	e.xf = nl
-	e.prep.add(nl)
+	e.crossfadeWith(nl, e.fadeSkip)
 	// The earliest target's start: the deck never plays past it.
 	if stop, s := nl.base-e.cur.l.base, &e.cur.src; s.stop < 0 || stop < s.stop {
 		s.stop = stop
 	}
+}
+
+// crossfadeWith makes nl the target of a crossfade of fade samples, which
+// starts once nl is ready.
+func (e *Engine) crossfadeWith(nl *loaded, fade int64) {
+	e.cancelReplace()
+	if e.xf != nil { // the newest target takes over
+		e.drainEvents(e.xf)
+		e.prep.retire(e.xf)
+	}
+	e.xf, e.xfFade = nl, max(fade, 1)
+	e.prep.add(nl)
 	if e.out != nil {
 		e.out.fadeOut(e.fadeTurn)
 	}
@@ -61,7 +68,7 @@ func (e *Engine) advanceSkip() {
 	if e.xf == nil {
 		return
 	}
-	if c := e.cur; c.src.stop-c.pos() <= e.fadeTurn+int64(e.cfg.Block) {
+	if c := e.cur; c.src.stop >= 0 && c.src.stop-c.pos() <= e.fadeTurn+int64(e.cfg.Block) {
 		e.cancelSkip() // too late to fade out before the target starts
 		return
 	}
@@ -74,10 +81,15 @@ func (e *Engine) advanceSkip() {
 func (e *Engine) startCrossfade() {
 	in, old := e.xf, e.cur
 	e.xf = nil
-	old.fadeOut(min(e.fadeSkip, old.src.stop-old.pos()))
+	fade := e.xfFade
+	if old.src.stop >= 0 {
+		old.fadeOut(min(fade, old.src.stop-old.pos()))
+	} else {
+		old.fadeOut(fade)
+	}
 	e.out = old
 	e.cur = newDeck(in, 0)
-	e.cur.env.FadeTo(1, e.fadeSkip)
+	e.cur.env.FadeTo(1, fade)
 	e.setDecks()
 }
 

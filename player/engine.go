@@ -236,7 +236,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer close(e.done)
 	// The workers outlive ctx by the shutdown fade.
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	var sinksWG, prepWG sync.WaitGroup
+	var sinksWG sync.WaitGroup
 	defer func() {
 		// The sinks write what is queued (the end of the fade-out) first.
 		for _, r := range e.runners {
@@ -244,10 +244,9 @@ func (e *Engine) Run(ctx context.Context) error {
 		}
 		sinksWG.Wait()
 		cancel()
-		prepWG.Wait()
 		e.prep.closeAll()
 	}()
-	e.prep = newAsyncPreparer(wctx, &prepWG)
+	e.prep = newAsyncPreparer(wctx)
 	for _, r := range e.runners {
 		sinksWG.Add(1)
 		go func() { defer sinksWG.Done(); r.run(wctx) }()

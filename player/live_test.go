@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"attune/player/timeline"
 )
 
 // runLive starts Run on a goroutine and returns a stop function that cancels
@@ -149,5 +151,78 @@ func TestEngine_Run_ExitsOnCancelWithAFadeAndNoLeak(t *testing.T) {
 	}
 	if got := runtime.NumGoroutine(); got > before {
 		t.Errorf("%d goroutines after Run, want %d", got, before)
+	}
+}
+
+// hangOpener opens "hang", whose decoder plays half a second and then
+// blocks forever (a read on a hung network share), and anything of o.
+type hangOpener struct {
+	o       fakeOpener
+	release chan struct{}
+}
+
+func (h hangOpener) Open(ctx context.Context, it timeline.Item, rate int) (timeline.Source, error) {
+	if it.Track == "hang" {
+		return &hangSource{release: h.release}, nil
+	}
+	return h.o.Open(ctx, it, rate)
+}
+
+type hangSource struct {
+	pos     int
+	release chan struct{}
+}
+
+func (s *hangSource) Stream(buf [][2]float64) (int, bool) {
+	if s.pos >= at(0.5) {
+		<-s.release
+		return 0, false
+	}
+	n := min(len(buf), at(0.5)-s.pos)
+	for i := range buf[:n] {
+		buf[i] = [2]float64{0.25, 0.25}
+	}
+	s.pos += n
+	return n, true
+}
+func (s *hangSource) Err() error     { return nil }
+func (s *hangSource) Seek(int) error { return nil }
+func (s *hangSource) Close() error   { return nil }
+
+// A decoder that hangs stalls only its own timeline: a skip still brings
+// the next item, and the engine still shuts down (abandoning the stuck
+// decoder after stuckWait).
+func TestEngine_Run_HungDecoderDoesNotStallTheRoom(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	o := hangOpener{o: fakeOpener{"a": {sig: sine(200, 0.5), length: at(60)}}, release: release}
+	cfg := Config{Rate: testRate, Block: 80, Opener: o, PauseFade: 100 * time.Millisecond, SkipFade: 200 * time.Millisecond}
+	sink := &capSink{}
+	cfg.Sinks = []SinkConfig{{Name: "main", Sink: sink}}
+	e, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runLive(t, e, 5*time.Second)
+	ctx := t.Context()
+	tl := timeline.Timeline{Items: []timeline.Item{{Track: "hang", End: sec(10)}, {Track: "a", Start: sec(10), End: sec(40)}}}
+	if err := e.Load(ctx, tl, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Play(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // the hang source has hung
+	if err := e.Skip(ctx); err != nil {
+		t.Fatalf("Skip: %v", err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if d := stop(); d > stuckWait+time.Second {
+		t.Errorf("shutdown took %s, want at most the stuck wait %s and the fade", d, stuckWait)
+	}
+	out := sink.samples()
+	// The 200 Hz sine of "a" sounds at the end, at its full level.
+	if p := peaks(out[len(out)-at(1.2):len(out)-at(0.7)], at(0.5)); p[0] < 0.45 {
+		t.Errorf("after the skip: peak %.3f, want track a at 0.5", p[0])
 	}
 }

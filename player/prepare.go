@@ -2,7 +2,7 @@ package player
 
 import (
 	"context"
-	"sync"
+	"slices"
 	"time"
 )
 
@@ -22,103 +22,99 @@ type preparer interface {
 	closeAll()        // after the engine stopped: close everything left
 }
 
-type prepMsg struct {
-	l      *loaded
-	retire bool
-}
+// stuckWait is how long closeAll waits, after the engine stopped, for
+// preparer goroutines to finish; one still inside a decoder (a read that
+// never returns, on a hung network share) is abandoned with its sequencer,
+// since nothing can interrupt it.
+const stuckWait = 2 * time.Second
 
-// asyncPreparer prepares on a goroutine of its own: the live engine's.
+// asyncPreparer prepares each sequencer on a goroutine of its own (the
+// live engine's): a decoder that blocks stalls only its own timeline, which
+// fades out as an underrun, and never the next one a skip or load brings.
+// Its methods are called from the engine goroutine; each worker is stopped
+// through its own channel and closes its sequencer when it exits.
 type asyncPreparer struct {
-	msgs    chan prepMsg
-	backlog []prepMsg // engine goroutine: messages the channel had no room for
-	left    chan []*loaded
+	ctx     context.Context
+	workers map[*loaded]*prepWorker // engine goroutine: live workers
+	retired []*prepWorker           // engine goroutine: stopped, maybe not yet exited
 }
 
-func newAsyncPreparer(ctx context.Context, wg *sync.WaitGroup) *asyncPreparer {
-	p := &asyncPreparer{msgs: make(chan prepMsg, 32), left: make(chan []*loaded, 1)}
-	wg.Add(1)
-	go func() { defer wg.Done(); p.loop(ctx) }()
-	return p
+type prepWorker struct {
+	stop chan struct{} // closed by the engine goroutine to stop the worker
+	done chan struct{} // closed by the worker when it has exited and closed its sequencer
 }
 
-func (p *asyncPreparer) add(l *loaded)    { p.send(prepMsg{l: l}) }
-func (p *asyncPreparer) retire(l *loaded) { p.send(prepMsg{l: l, retire: true}) }
-
-func (p *asyncPreparer) send(m prepMsg) {
-	p.backlog = append(p.backlog, m)
-	p.flush()
+func newAsyncPreparer(ctx context.Context) *asyncPreparer {
+	return &asyncPreparer{ctx: ctx, workers: map[*loaded]*prepWorker{}}
 }
 
-func (p *asyncPreparer) flush() {
-	for len(p.backlog) > 0 {
+func (p *asyncPreparer) add(l *loaded) {
+	if _, ok := p.workers[l]; ok {
+		return
+	}
+	w := &prepWorker{stop: make(chan struct{}), done: make(chan struct{})}
+	p.workers[l] = w
+	go w.run(p.ctx, l)
+}
+
+func (p *asyncPreparer) retire(l *loaded) {
+	w, ok := p.workers[l]
+	if !ok {
+		return // never added (a sequencer opens nothing before Prepare), or retired already
+	}
+	delete(p.workers, l)
+	close(w.stop)
+	// Forget workers that have exited, so a long session keeps no list.
+	p.retired = slices.DeleteFunc(append(p.retired, w), (*prepWorker).exited)
+}
+
+func (p *asyncPreparer) flush() {}
+
+// closeAll stops every worker and waits, at most stuckWait, for them to
+// exit (each closes its own sequencer).
+func (p *asyncPreparer) closeAll() {
+	for l := range p.workers {
+		p.retire(l)
+	}
+	deadline := time.NewTimer(stuckWait)
+	defer deadline.Stop()
+	for _, w := range p.retired {
 		select {
-		case p.msgs <- p.backlog[0]:
-			p.backlog = p.backlog[1:]
-		default:
-			return
+		case <-w.done:
+		case <-deadline.C:
+			return // the rest are stuck in a decoder; they are abandoned
 		}
+	}
+	p.retired = nil
+}
+
+func (w *prepWorker) exited() bool {
+	select {
+	case <-w.done:
+		return true
+	default:
+		return false
 	}
 }
 
-// loop prepares every live sequencer every prepareEvery, and each new one at
-// once. When ctx ends it hands what it holds to closeAll.
-func (p *asyncPreparer) loop(ctx context.Context) {
-	var live []*loaded
+// run prepares l at once (then l is ready), and every prepareEvery until
+// stopped or ctx ends; then it closes l's sequencer.
+func (w *prepWorker) run(ctx context.Context, l *loaded) {
+	defer close(w.done)
+	defer func() { _ = l.seq.Close() }() // read-only sources; nothing to do with the error
+	_ = l.seq.Prepare(ctx)              // failures arrive as events
+	close(l.ready)
 	t := time.NewTicker(prepareEvery)
 	defer t.Stop()
 	for {
 		select {
-		case <-ctx.Done():
-			p.left <- live
+		case <-w.stop:
 			return
-		case m := <-p.msgs:
-			live = apply(ctx, live, m)
+		case <-ctx.Done():
+			return
 		case <-t.C:
-			for _, l := range live {
-				_ = l.seq.Prepare(ctx) // failures arrive as events; ctx's error ends the loop above
-			}
+			_ = l.seq.Prepare(ctx)
 		}
-	}
-}
-
-// apply adds or retires one sequencer.
-func apply(ctx context.Context, live []*loaded, m prepMsg) []*loaded {
-	if m.retire {
-		for i, l := range live {
-			if l == m.l {
-				live = append(live[:i], live[i+1:]...)
-				break
-			}
-		}
-		m.l.seq.Close()
-		return live
-	}
-	_ = m.l.seq.Prepare(ctx)
-	close(m.l.ready)
-	return append(live, m.l)
-}
-
-func (p *asyncPreparer) closeAll() {
-	// Each sequencer is closed once, whether it was live or its message was
-	// still on its way.
-	seen := map[*loaded]bool{}
-	for _, l := range <-p.left {
-		seen[l] = true
-	}
-	for drained := false; !drained; {
-		select {
-		case m := <-p.msgs:
-			seen[m.l] = true
-		default:
-			drained = true
-		}
-	}
-	for _, m := range p.backlog {
-		seen[m.l] = true
-	}
-	p.backlog = nil
-	for l := range seen {
-		l.seq.Close()
 	}
 }
 
@@ -134,8 +130,14 @@ func (p *syncPreparer) add(l *loaded) {
 	p.live = append(p.live, l)
 }
 
-func (p *syncPreparer) retire(l *loaded) { p.live = apply(p.ctx, p.live, prepMsg{l: l, retire: true}) }
-func (p *syncPreparer) flush()           {}
+func (p *syncPreparer) retire(l *loaded) {
+	if i := slices.Index(p.live, l); i >= 0 {
+		p.live = slices.Delete(p.live, i, i+1)
+		_ = l.seq.Close() // read-only sources; nothing to do with the error
+	}
+}
+
+func (p *syncPreparer) flush() {}
 
 // tick prepares every live sequencer; Render calls it before each block.
 func (p *syncPreparer) tick() {

@@ -102,7 +102,7 @@ func (w *prepWorker) exited() bool {
 func (w *prepWorker) run(ctx context.Context, l *loaded) {
 	defer close(w.done)
 	defer func() { _ = l.seq.Close() }() // read-only sources; nothing to do with the error
-	_ = l.seq.Prepare(ctx)              // failures arrive as events
+	_ = l.seq.Prepare(ctx)               // failures arrive as events
 	close(l.ready)
 	t := time.NewTicker(prepareEvery)
 	defer t.Stop()

@@ -49,19 +49,21 @@ const (
 // every decoder of the process. It is never unloaded.
 type mpg123Lib struct {
 	// Cold-path calls go through purego.RegisterFunc for typed arguments.
-	new          func(decoder uintptr, errcode *int32) uintptr
-	param        func(mh uintptr, typ int32, value int64, fvalue float64) int32
-	formatNone   func(mh uintptr) int32
-	format       func(mh uintptr, rate int64, channels, encodings int32) int32
-	openFD       func(mh uintptr, fd int32) int32
-	getformat    func(mh uintptr, rate *int64, channels, encoding *int32) int32
-	seek         func(mh uintptr, offset int64, whence int32) int64
-	close        func(mh uintptr) int32
-	delete       func(mh uintptr)
-	plainStrerr  func(code int32) string
-	errcode      func(mh uintptr) int32
-	libraryName  string
-	readFunction uintptr // int mpg123_read(mpg123_handle*, void*, size_t, size_t*): the hot path, called with SyscallN
+	new         func(decoder uintptr, errcode *int32) uintptr
+	param       func(mh uintptr, typ int32, value int64, fvalue float64) int32
+	formatNone  func(mh uintptr) int32
+	format      func(mh uintptr, rate int64, channels, encodings int32) int32
+	openFD      func(mh uintptr, fd int32) int32
+	getformat   func(mh uintptr, rate *int64, channels, encoding *int32) int32
+	close       func(mh uintptr) int32
+	delete      func(mh uintptr)
+	plainStrerr func(code int32) string
+	errcode     func(mh uintptr) int32
+	libraryName string
+	// The calls of a playing track go through purego.SyscallN:
+	// RegisterFunc's wrappers use reflection and allocate on every call.
+	readFunction uintptr // int mpg123_read(mpg123_handle*, void*, size_t, size_t*)
+	seekFunction uintptr // off_t mpg123_seek(mpg123_handle*, off_t, int)
 }
 
 // defaultMPG123 loads libmpg123 once per process. It is the package's one
@@ -88,7 +90,6 @@ func loadMPG123(soname string) (*mpg123Lib, error) {
 		{"mpg123_format", &lib.format},
 		{"mpg123_open_fd", &lib.openFD},
 		{"mpg123_getformat", &lib.getformat},
-		{"mpg123_seek", &lib.seek},
 		{"mpg123_close", &lib.close},
 		{"mpg123_delete", &lib.delete},
 		{"mpg123_plain_strerror", &lib.plainStrerr},
@@ -101,9 +102,17 @@ func loadMPG123(soname string) (*mpg123Lib, error) {
 		}
 		purego.RegisterFunc(f.fptr, sym)
 	}
-	if lib.readFunction, err = purego.Dlsym(h, "mpg123_read"); err != nil {
-		_ = purego.Dlclose(h)
-		return nil, fmt.Errorf("load libmpg123: %s lacks mpg123_read: %w", soname, err)
+	for _, f := range []struct {
+		name string
+		sym  *uintptr
+	}{
+		{"mpg123_read", &lib.readFunction},
+		{"mpg123_seek", &lib.seekFunction},
+	} {
+		if *f.sym, err = purego.Dlsym(h, f.name); err != nil {
+			_ = purego.Dlclose(h)
+			return nil, fmt.Errorf("load libmpg123: %s lacks %s: %w", soname, f.name, err)
+		}
 	}
 	// mpg123_init is needed before mpg123 1.27 and a no-op since; it is not
 	// safe to call concurrently, which loading once guarantees for the

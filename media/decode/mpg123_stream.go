@@ -194,16 +194,17 @@ func (d *mpg123Decoder) Position() int { return int(d.pos) }
 
 // Seek makes sample p the next one Stream decodes, exactly: mpg123 seeks to
 // the frame holding p (decoding a few frames before it for the bit
-// reservoir) and drops the samples before p.
+// reservoir) and drops the samples before p. Like Stream, it allocates
+// nothing.
 func (d *mpg123Decoder) Seek(p int) error {
 	if d.mh == 0 {
 		return errors.New("libmpg123: decoder closed")
 	}
-	got := d.lib.seek(d.mh, int64(p), mpg123SeekSet)
-	if got < 0 {
-		return d.lib.errorf(d.mh, mpg123Err, "seek to sample %d", p)
-	}
-	if got != int64(p) {
+	d.args = [4]uintptr{d.mh, uintptr(p), mpg123SeekSet}
+	r, _, _ := purego.SyscallN(d.lib.seekFunction, d.args[:3]...)
+	if got := int64(r); got < 0 {
+		return d.lib.errorf(d.mh, int32(got), "seek to sample %d", p)
+	} else if got != int64(p) {
 		return fmt.Errorf("libmpg123: seek to sample %d reached sample %d", p, got)
 	}
 	d.pos, d.ended, d.err = int64(p), false, nil

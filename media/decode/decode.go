@@ -61,9 +61,9 @@ import (
 const Quality = 8
 
 // mp3Preroll is how many frames before a seek target an MP3 is decoded
-// from, by either decoder. go-mp3 decodes one earlier frame itself, which leaves the bit
-// reservoir and the filter bank wrong for the first frames after the seek
-// point (off by up to 0.2 of full scale; by 0.06 with two more frames
+// from, by either decoder. go-mp3 decodes one earlier frame itself, which
+// leaves the bit reservoir and the filter bank wrong for the first frames
+// after the seek point (off by up to 0.2 of full scale; by 0.06 with two more frames
 // decoded). Three MPEG-1 frames make a seek exact on the test fixtures; the
 // bit reservoir reaches back at most 511 bytes, which at 32 kb/s is five
 // frames, so this decodes eight.
@@ -92,9 +92,9 @@ type Track struct {
 
 var _ beep.StreamSeekCloser = (*Track)(nil)
 
-// Opener opens files for playback. Its zero value decodes MP3 with go-mp3;
-// NewOpener's decodes MP3 with libmpg123 when the library loads. An Opener
-// is immutable and safe for concurrent use.
+// Opener opens files for playback. Its zero value (and nil) decodes MP3
+// with go-mp3; NewOpener's decodes MP3 with libmpg123 when the library
+// loads. An Opener is immutable and safe for concurrent use.
 type Opener struct {
 	mpg123 *mpg123Lib // nil: go-mp3
 }
@@ -118,7 +118,7 @@ func openerFor(soname string) (*Opener, error) {
 // MP3Decoder names the decoder the Opener uses for MP3: "libmpg123" or
 // "go-mp3".
 func (o *Opener) MP3Decoder() string {
-	if o.mpg123 != nil {
+	if o != nil && o.mpg123 != nil {
 		return "libmpg123"
 	}
 	return "go-mp3"
@@ -151,7 +151,7 @@ func (o *Opener) Open(ctx context.Context, path string, s media.Stream, rate int
 		srcRate int
 		reopen  reopenFunc
 	)
-	if s.Format == media.FormatMP3 && o.mpg123 != nil {
+	if s.Format == media.FormatMP3 && o != nil && o.mpg123 != nil {
 		// The decoder owns f from here.
 		var d *mpg123Decoder
 		d, srcRate, err = newMPG123Decoder(o.mpg123, f, int64(s.EncoderDelay)+s.Samples+int64(s.Padding))

@@ -17,8 +17,9 @@ import (
 // accepts any of them and Open checks the file's against the probe's.
 var mpegRates = [...]int64{8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000}
 
-// mpg123Chunk is how many frames one mpg123_read call decodes at most.
-const mpg123Chunk = 4096
+// mpg123Chunk is how many frames one mpg123_read call decodes at most (see
+// Stream); the buffer costs 128 KiB per open MP3 track.
+const mpg123Chunk = 16384
 
 // mpg123Decoder decodes one MP3 file with libmpg123, as a beep.StreamSeeker
 // numbering samples as go-mp3 does: mpg123's own gapless trimming is off
@@ -29,7 +30,8 @@ const mpg123Chunk = 4096
 // MPG123_FUZZY), from a frame index mpg123 builds as it reads.
 //
 // Output is stereo float32 (mono duplicated by MPG123_FORCE_STEREO),
-// converted into the caller's frames; Stream allocates nothing.
+// decoded into a buffer and converted into the caller's frames; Stream and
+// Seek allocate nothing.
 type mpg123Decoder struct {
 	lib     *mpg123Lib
 	mh      uintptr // mpg123_handle*; 0 once closed
@@ -37,9 +39,11 @@ type mpg123Decoder struct {
 	fd      int32
 	len     int
 	pos     int64
-	ended   bool // mpg123 said MPG123_DONE
-	err     error
+	ended   bool      // mpg123 said MPG123_DONE
+	err     error     // mpg123 failed
 	buf     []float32 // interleaved stereo, mpg123_read's output
+	off     int       // the next frame of buf Stream returns
+	have    int       // frames in buf
 	done    uintptr   // mpg123_read's size_t *done
 	args    [4]uintptr
 	cleanup runtime.Cleanup
@@ -132,6 +136,7 @@ func (d *mpg123Decoder) open() error {
 		return d.lib.errorf(d.mh, rc, "mpg123_open_fd")
 	}
 	d.pos, d.ended, d.err = 0, false, nil
+	d.off, d.have = 0, 0
 	return nil
 }
 
@@ -144,43 +149,68 @@ func (d *mpg123Decoder) restart() error {
 	return d.open()
 }
 
-// Stream decodes up to len(samples) frames. It allocates nothing: the
-// arguments of mpg123_read live in d, not in a variadic slice (purego marks
-// SyscallN uintptrescapes, so a literal argument list escapes to the heap).
-// Passing d.buf's and d.done's addresses as stored uintptrs is safe because
-// d is heap-allocated, Go's heap does not move objects, and KeepAlive keeps
-// d alive across the call.
+// Stream returns up to len(samples) frames from the decoded buffer,
+// refilling it with one mpg123_read call when it is empty. The calls into C
+// are few and large on purpose: each goes through runtime.cgocall, and when
+// every P is busy the goroutine returning from one may wait for a P (up to
+// a scheduler time slice, 10 ms); one call per mpg123Chunk frames (0.37 s
+// at 44.1 kHz) keeps those waits rare on the engine's real-time goroutine.
 func (d *mpg123Decoder) Stream(samples [][2]float64) (int, bool) {
-	if d.err != nil || d.ended || d.mh == 0 {
+	if d.mh == 0 {
 		return 0, false
 	}
-	want := min(len(samples), mpg123Chunk)
+	if d.off == d.have {
+		if d.err != nil || d.ended {
+			return 0, false
+		}
+		d.fill()
+		if d.off == d.have {
+			// Nothing decoded: the end or an error (reported now), or
+			// neither (source counts such stalls).
+			return 0, d.err == nil && !d.ended
+		}
+	}
+	n := min(len(samples), d.have-d.off)
+	b := d.buf[2*d.off : 2*(d.off+n)]
+	for i := range n {
+		samples[i] = [2]float64{float64(b[2*i]), float64(b[2*i+1])}
+	}
+	d.off += n
+	d.pos += int64(n)
+	return n, true
+}
+
+// fill decodes up to a buffer of frames with mpg123_read, noting the end
+// of the stream or an error for when the buffer has been read.
+//
+// It allocates nothing: the arguments of mpg123_read live in d, not in a
+// variadic slice (purego marks SyscallN uintptrescapes, so a literal
+// argument list escapes to the heap). Passing d.buf's and d.done's
+// addresses as stored uintptrs is safe because d is heap-allocated, Go's
+// heap does not move objects, and KeepAlive keeps d alive across the call.
+func (d *mpg123Decoder) fill() {
+	d.off, d.have = 0, 0
 	for range 2 { // a format notice can come with no samples; the next call has them
 		d.done = 0
-		d.args = [4]uintptr{d.mh, uintptr(unsafe.Pointer(&d.buf[0])), uintptr(want * mpg123FloatFrameSize), uintptr(unsafe.Pointer(&d.done))}
+		d.args = [4]uintptr{d.mh, uintptr(unsafe.Pointer(&d.buf[0])), uintptr(len(d.buf) * 4), uintptr(unsafe.Pointer(&d.done))}
 		r, _, _ := purego.SyscallN(d.lib.readFunction, d.args[:]...)
 		runtime.KeepAlive(d)
-		n := min(int(d.done)/mpg123FloatFrameSize, want)
-		for i := range n {
-			samples[i] = [2]float64{float64(d.buf[2*i]), float64(d.buf[2*i+1])}
-		}
-		d.pos += int64(n)
+		d.have = min(int(d.done)/mpg123FloatFrameSize, len(d.buf)/2)
 		switch code := int32(r); code {
 		case mpg123OK:
-			return n, true
+			return
 		case mpg123NewFormat:
-			if n > 0 {
-				return n, true
+			if d.have > 0 {
+				return
 			}
 		case mpg123Done:
 			d.ended = true
-			return n, n > 0
+			return
 		default:
 			d.err = d.lib.errorf(d.mh, code, "decoding")
-			return n, n > 0
+			return
 		}
 	}
-	return 0, true
 }
 
 // Err is the error that ended decoding early.
@@ -208,6 +238,7 @@ func (d *mpg123Decoder) Seek(p int) error {
 		return fmt.Errorf("libmpg123: seek to sample %d reached sample %d", p, got)
 	}
 	d.pos, d.ended, d.err = int64(p), false, nil
+	d.off, d.have = 0, 0
 	return nil
 }
 

@@ -65,28 +65,36 @@ func TestOpen_corpus(t *testing.T) {
 		if raceEnabled && !broken && !raceVariant(filepath.Dir(rel)) {
 			continue // and one variant per format under -race (tenfold slower)
 		}
-		t.Run(rel, func(t *testing.T) {
-			tr, err := Open(context.Background(), path, s, 48000)
-			if err != nil {
-				if broken {
-					t.Logf("Open: %v", err)
-					return
-				}
-				t.Fatalf("Open: %v", err)
-			}
-			defer tr.Close()
-			want := (s.Samples*48000 + int64(s.SampleRate) - 1) / int64(s.SampleRate)
-			if got := int64(tr.Len()); got < want-1 || got > want+1 {
-				t.Errorf("Len() = %d, want %d ±1", got, want)
-			}
-			got := len(collect(t, tr, 4096, 1<<26))
-			if broken {
-				t.Logf("streamed %d of %d frames; Err() = %v", got, tr.Len(), tr.Err())
-				return
-			}
-			if got != tr.Len() || tr.Err() != nil {
-				t.Errorf("streamed %d frames, Err() = %v; want Len() = %d and nil", got, tr.Err(), tr.Len())
-			}
-		})
+		for _, dec := range decodersFor(path) {
+			t.Run(rel+dec, func(t *testing.T) {
+				testCorpusFile(t, opener(t, dec), path, s, broken)
+			})
+		}
+	}
+}
+
+// testCorpusFile decodes path, whose probed stream is s, at 48 kHz to its
+// end: to exactly its length, or, for a broken file, to an end or an error.
+func testCorpusFile(t *testing.T, o *Opener, path string, s media.Stream, broken bool) {
+	tr, err := o.Open(context.Background(), path, s, 48000)
+	if err != nil {
+		if broken {
+			t.Logf("Open: %v", err)
+			return
+		}
+		t.Fatalf("Open: %v", err)
+	}
+	defer tr.Close()
+	want := (s.Samples*48000 + int64(s.SampleRate) - 1) / int64(s.SampleRate)
+	if got := int64(tr.Len()); got < want-1 || got > want+1 {
+		t.Errorf("Len() = %d, want %d ±1", got, want)
+	}
+	got := len(collect(t, tr, 4096, 1<<26))
+	if broken {
+		t.Logf("streamed %d of %d frames; Err() = %v", got, tr.Len(), tr.Err())
+		return
+	}
+	if got != tr.Len() || tr.Err() != nil {
+		t.Errorf("streamed %d frames, Err() = %v; want Len() = %d and nil", got, tr.Err(), tr.Len())
 	}
 }

@@ -2,24 +2,39 @@
 // trimmed to its real audio and resampled to the engine's rate, as a
 // beep.StreamSeeker that cannot hang or crash the engine.
 //
-// Decoding uses beep's decoders (go-mp3, mewkiz/flac, oggvorbis), except WAV,
-// read directly (beep's wav decoder allocates on every call). MP3 encoder
-// delay and padding, as probed from the LAME tag (media.Stream.EncoderDelay
-// and Padding), are trimmed, so a Track is exactly media.Stream.Samples long
-// at the source rate and starts on the first real sample: gapless albums play
-// gapless and crossfades land where planned. Resampling is Lagrange
-// interpolation of order 2·Quality (beep.Resample's polynomial; see
-// resampler), skipped when the rates match. Mono is duplicated to both
-// channels.
+// MP3 decodes with libmpg123 (the decoder MPD uses), loaded at run time with
+// purego so CGO_ENABLED=0 builds keep working; where the library is missing
+// (Debian package libmpg123-0) MP3 decodes with go-mp3 instead, and
+// NewOpener says so. The other formats use beep's decoders (mewkiz/flac,
+// oggvorbis), except WAV, read directly (beep's wav decoder allocates on
+// every call). MP3 encoder delay and padding, as probed from the LAME tag
+// (media.Stream.EncoderDelay and Padding), are trimmed here for both MP3
+// decoders (libmpg123's own gapless trimming is off, so both number samples
+// alike), so a Track is exactly media.Stream.Samples long at the source rate
+// and starts on the first real sample: gapless albums play gapless and
+// crossfades land where planned. Resampling is Lagrange interpolation of
+// order 2·Quality (beep.Resample's polynomial; see resampler), skipped when
+// the rates match. Mono is duplicated to both channels.
 //
-// Files are untrusted and decoders have bugs. Every call into a decoder
+// Files are untrusted and decoders have bugs. Every call into a Go decoder
 // recovers panics; a decoder that fails, panics, stops producing samples
 // ("stuck") or ends before the probed length (a file truncated under us)
 // ends the Track, and Err says what happened. A file removed while it plays
 // plays on: the open file stays readable.
 //
+// libmpg123 is C: a memory-safety bug in it, triggered by a crafted file,
+// could crash the process or worse, where a go-mp3 bug is a recovered
+// panic. We take that trade (go-mp3 costs six times the CPU and allocates
+// thousands of times per second of audio) because files reach a decoder
+// only after the sandboxed probe (a separate process) has walked and
+// validated every frame header and test-decoded the file's start (with
+// go-mp3), and because mpg123 is the long-fuzzed decoder MPD and most Linux
+// players ship. A file changed on disk after its probe is not re-validated.
+//
 // A Track belongs to one goroutine (the engine's decoder goroutine): it takes
-// no locks, and Stream allocates nothing after its first call.
+// no locks, and Stream allocates nothing after its first call (go-mp3,
+// mewkiz/flac and oggvorbis allocate inside themselves; libmpg123 and WAV
+// allocate nothing).
 package decode
 
 import (
@@ -46,9 +61,9 @@ import (
 const Quality = 8
 
 // mp3Preroll is how many frames before a seek target an MP3 is decoded
-// from. go-mp3 decodes one earlier frame itself, which leaves the bit
-// reservoir and the filter bank wrong for the first frames after the seek
-// point (off by up to 0.2 of full scale; by 0.06 with two more frames
+// from, by either decoder. go-mp3 decodes one earlier frame itself, which
+// leaves the bit reservoir and the filter bank wrong for the first frames
+// after the seek point (off by up to 0.2 of full scale; by 0.06 with two more frames
 // decoded). Three MPEG-1 frames make a seek exact on the test fixtures; the
 // bit reservoir reaches back at most 511 bytes, which at 32 kb/s is five
 // frames, so this decodes eight.
@@ -77,10 +92,49 @@ type Track struct {
 
 var _ beep.StreamSeekCloser = (*Track)(nil)
 
+// Opener opens files for playback. Its zero value (and nil) decodes MP3
+// with go-mp3; NewOpener's decodes MP3 with libmpg123 when the library
+// loads. An Opener is immutable and safe for concurrent use.
+type Opener struct {
+	mpg123 *mpg123Lib // nil: go-mp3
+}
+
+// NewOpener returns an Opener that decodes MP3 with libmpg123 (loaded once
+// per process; see MPG123Library), or, when the library cannot be loaded,
+// with go-mp3. The Opener works either way; a non-nil error says why
+// libmpg123 is not used, for the caller to log once.
+func NewOpener() (*Opener, error) {
+	lib, err := defaultMPG123()
+	return &Opener{mpg123: lib}, err
+}
+
+// openerFor is NewOpener with the library at soname, loaded afresh (tests
+// point it at a missing one).
+func openerFor(soname string) (*Opener, error) {
+	lib, err := loadMPG123(soname)
+	return &Opener{mpg123: lib}, err
+}
+
+// MP3Decoder names the decoder the Opener uses for MP3: "libmpg123" or
+// "go-mp3".
+func (o *Opener) MP3Decoder() string {
+	if o != nil && o.mpg123 != nil {
+		return "libmpg123"
+	}
+	return "go-mp3"
+}
+
+// Open opens the file at path with NewOpener's Opener: MP3 through
+// libmpg123 when it loads, else through go-mp3.
+func Open(ctx context.Context, path string, s media.Stream, rate int) (*Track, error) {
+	o, _ := NewOpener()
+	return o.Open(ctx, path, s, rate)
+}
+
 // Open opens the file at path, whose probed stream is s, for playback at
 // rate Hz. It fails when the file cannot be read, its decoder refuses it, or
 // the decoder disagrees with the probe about the sample rate.
-func Open(ctx context.Context, path string, s media.Stream, rate int) (*Track, error) {
+func (o *Opener) Open(ctx context.Context, path string, s media.Stream, rate int) (*Track, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -91,24 +145,41 @@ func Open(ctx context.Context, path string, s media.Stream, rate int) (*Track, e
 	if err != nil {
 		return nil, fmt.Errorf("decode: %w", err)
 	}
-	fi, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("decode: %w", err)
-	}
-	open := func() (beep.StreamSeeker, int, error) { return openDecoder(f, fi.Size(), s.Format) }
-	dec, srcRate, err := safeOpen(open)
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("decode %s: %w", path, err)
+	var (
+		file    io.Closer = f
+		dec     beep.StreamSeeker
+		srcRate int
+		reopen  reopenFunc
+	)
+	if s.Format == media.FormatMP3 && o != nil && o.mpg123 != nil {
+		// The decoder owns f from here.
+		var d *mpg123Decoder
+		d, srcRate, err = newMPG123Decoder(o.mpg123, f, int64(s.EncoderDelay)+s.Samples+int64(s.Padding))
+		if err != nil {
+			return nil, fmt.Errorf("decode %s: %w", path, err)
+		}
+		file, dec = d, d
+		reopen = func() (beep.StreamSeeker, error) { return d, d.restart() }
+	} else {
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("decode: %w", err)
+		}
+		open := func() (beep.StreamSeeker, int, error) { return openDecoder(f, fi.Size(), s.Format) }
+		dec, srcRate, err = safeOpen(open)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("decode %s: %w", path, err)
+		}
+		reopen = func() (beep.StreamSeeker, error) {
+			dec, _, err := safeOpen(open)
+			return dec, err
+		}
 	}
 	if srcRate != s.SampleRate {
-		f.Close()
+		file.Close()
 		return nil, fmt.Errorf("decode %s: the decoder reports %d Hz, the probe %d Hz", path, srcRate, s.SampleRate)
-	}
-	reopen := func() (beep.StreamSeeker, error) {
-		dec, _, err := safeOpen(open)
-		return dec, err
 	}
 	src := newSource(dec, reopen, int64(s.EncoderDelay), s.Samples, 0)
 	switch s.Format {
@@ -118,7 +189,7 @@ func Open(ctx context.Context, path string, s media.Stream, rate int) (*Track, e
 		src.seekLimit = s.Samples - flacTailGuard
 	}
 	t := newTrack(src, s.SampleRate, rate)
-	t.file = f
+	t.file = file
 	if err := ctx.Err(); err != nil {
 		t.Close()
 		return nil, err

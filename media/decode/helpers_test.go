@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"attune/media"
@@ -21,16 +22,60 @@ func probed(tb testing.TB, path string) media.Stream {
 	return info.Stream
 }
 
-// openTrack probes and opens path for playback at rate.
+// openTrack probes and opens path for playback at rate with the default
+// Opener (MP3 through libmpg123 when it is installed).
 func openTrack(tb testing.TB, path string, rate int) (*Track, media.Stream) {
 	tb.Helper()
+	o, _ := NewOpener()
+	return openTrackWith(tb, o, path, rate)
+}
+
+// openTrackWith probes and opens path for playback at rate with o.
+func openTrackWith(tb testing.TB, o *Opener, path string, rate int) (*Track, media.Stream) {
+	tb.Helper()
 	s := probed(tb, path)
-	tr, err := Open(context.Background(), path, s, rate)
+	tr, err := o.Open(context.Background(), path, s, rate)
 	if err != nil {
 		tb.Fatalf("Open(%s): %v", path, err)
 	}
 	tb.Cleanup(func() { tr.Close() })
 	return tr, s
+}
+
+// mp3Decoders are the MP3 decoders the tests run on (see opener).
+func mp3Decoders() []string { return []string{"go-mp3", "libmpg123"} }
+
+// decodersFor is the subtest suffixes for path: one per MP3 decoder for an
+// MP3 file ("/go-mp3", "/libmpg123"), one ("") for the other formats.
+func decodersFor(path string) []string {
+	if filepath.Ext(path) != ".mp3" {
+		return []string{""}
+	}
+	var out []string
+	for _, d := range mp3Decoders() {
+		out = append(out, "/"+d)
+	}
+	return out
+}
+
+// opener returns the Opener that decodes MP3 with decoder (one of
+// mp3Decoders); for libmpg123 the test skips, saying why, when the library
+// is not installed.
+func opener(tb testing.TB, decoder string) *Opener {
+	tb.Helper()
+	decoder = strings.TrimPrefix(decoder, "/")
+	if decoder == "" {
+		o, _ := NewOpener()
+		return o
+	}
+	if decoder == "go-mp3" {
+		return &Opener{}
+	}
+	o, err := NewOpener()
+	if err != nil {
+		tb.Skipf("libmpg123 is not installed (apt-get install libmpg123-0): %v", err)
+	}
+	return o
 }
 
 // collect streams st to its end in chunks of chunk frames (at most limit

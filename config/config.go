@@ -43,6 +43,14 @@
 // name its path (rooms[1].outputs[0].type) and line. Without it, the
 // configuration has DefaultRooms.
 //
+// # Profiles
+//
+// The route profiles (Config.Profiles) are DefaultProfiles with the config
+// file's profiles list applied, read like rooms (file only, from the YAML
+// nodes, errors naming profiles[1].onset.max). An entry named like a
+// built-in overrides the values it gives; a new name must give every value.
+// Each profile is checked by the rules of playlists.Profile.Validate.
+//
 // Unknown keys in the file, a malformed file and a missing --config file are
 // reported as a *FileError naming the file and line. Every error that is the
 // user's to fix matches errors.Is(err, ErrInvalid); cmd/attune maps those to
@@ -75,6 +83,11 @@ type Config struct {
 	// Rooms are the treatment rooms (rooms, from the config file only):
 	// at least one; DefaultRooms if the file lists none.
 	Rooms []Room
+	// Profiles are the effective route profiles: DefaultProfiles, the
+	// default first, with the config file's profiles list applied (an entry
+	// named like a built-in overrides the values it sets; others follow the
+	// built-ins in file order).
+	Profiles []Profile
 }
 
 // Library is the library.* section of Config.
@@ -208,16 +221,19 @@ func (o origin) String() string {
 }
 
 // Source returns the layer that set key ("library.dir", or a path in the
-// rooms list such as "rooms[0].outputs[1].trim"), or "" for a key that does
-// not exist.
+// rooms or profiles list such as "rooms[0].outputs[1].trim" or
+// "profiles[0].onset.min"), or "" for a key that does not exist. Paths in
+// the profiles list are of the effective list (Config.Profiles).
 func (l *Loaded) Source(key string) Source {
 	return l.origins[key].source
 }
 
 // Origin describes where key's value came from, for people: "default",
 // "file /etc/attune/attune.yaml:3", "env ATTUNE_DATA_DIR" or
-// "flag --data-dir". Paths in the rooms list ("rooms[0].ceiling") are
-// "default" or "file FILE:LINE". It is "" for a key that does not exist.
+// "flag --data-dir". Paths in the rooms and profiles lists
+// ("rooms[0].ceiling") are "default" or "file FILE:LINE"; the values an
+// override of a built-in profile leaves are "default (built-in NAME)". It is
+// "" for a key that does not exist.
 func (l *Loaded) Origin(key string) string {
 	o, ok := l.origins[key]
 	if !ok {
@@ -313,8 +329,17 @@ func Load(opts Options) (*Loaded, error) {
 		l.Config.Rooms = defaults
 		defaultOrigins(l.Config.Rooms, l.origins)
 	} else {
-		p := roomParser{file: file, f: f, ceiling: defaults[0].CeilingDB, origins: l.origins}
+		p := nodeParser{file: file, f: f, ceiling: defaults[0].CeilingDB, origins: l.origins}
 		if l.Config.Rooms, err = p.parse(fk.roomsKey, fk.roomsAt); err != nil {
+			return nil, err
+		}
+	}
+	if fk.profilesAt == nil {
+		l.Config.Profiles = DefaultProfiles()
+		defaultProfileOrigins(l.Config.Profiles, l.origins)
+	} else {
+		p := nodeParser{file: file, f: f, origins: l.origins}
+		if l.Config.Profiles, err = p.profiles(fk.profilesKey, fk.profilesAt); err != nil {
 			return nil, err
 		}
 	}

@@ -39,6 +39,7 @@ func TestLoad_Defaults(t *testing.T) {
 				{Name: "speaker", Type: OutputSpeaker, Device: "default", Optional: true},
 			},
 		}},
+		Profiles: DefaultProfiles(),
 	}
 	if !reflect.DeepEqual(l.Config, want) {
 		t.Errorf("Config = %+v, want %+v", l.Config, want)

@@ -74,4 +74,50 @@ func ExampleLoad() {
 	//         device: default # default
 	//         trim: 0 # default
 	//         optional: true # default
+	// # route profiles come from the config file only; the built-ins are listed too
+	// profiles: # default
+	//   - name: intranasal # default
+	//     onset:
+	//       min: 10m # default
+	//       max: 15m # default
+	//     effect:
+	//       min: 30m # default
+	//       max: 45m # default
+	//     return:
+	//       min: 15m # default
+	//       max: 20m # default
+	//     observe_until: 2h # default
+	//   - name: intramuscular # default
+	//     onset:
+	//       min: 2m # default
+	//       max: 5m # default
+	//     effect:
+	//       min: 45m # default
+	//       max: 1h # default
+	//     return:
+	//       min: 15m # default
+	//       max: 20m # default
+	//     observe_until: 2h # default
+	//   - name: intravenous # default
+	//     onset:
+	//       min: 1m # default
+	//       max: 5m # default
+	//     effect:
+	//       min: 35m # default
+	//       max: 45m # default
+	//     return:
+	//       min: 20m # default
+	//       max: 30m # default
+	//     observe_until: 2h # default
+	//   - name: sublingual # default
+	//     onset:
+	//       min: 15m # default
+	//       max: 20m # default
+	//     effect:
+	//       min: 40m # default
+	//       max: 1h # default
+	//     return:
+	//       min: 20m # default
+	//       max: 30m # default
+	//     observe_until: 2h30m # default
 }

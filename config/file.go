@@ -46,8 +46,8 @@ func findFile(opts Options, f *facts) (string, []byte, error) {
 // checkFile parses a config file and checks that every key in it is known,
 // appears once (keys are case-insensitive) and that sections are mappings.
 // It returns the line of each key the file sets to a non-null value. The
-// rooms list is not checked here but returned as its key and value nodes
-// (nil if the file has none), for parseRooms.
+// rooms and profiles lists are not checked here but returned as their key
+// and value nodes (nil if the file has none), for nodeParser.
 func checkFile(name string, data []byte, keys []Key) (*fileKeys, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -90,8 +90,9 @@ func checkFile(name string, data []byte, keys []Key) (*fileKeys, error) {
 
 // fileKeys is what checkFile found in a config file.
 type fileKeys struct {
-	lines             map[string]int // key → line, for keys set to a value
-	roomsKey, roomsAt *yaml.Node     // the rooms key and its value; nil if unset
+	lines                   map[string]int // key → line, for keys set to a value
+	roomsKey, roomsAt       *yaml.Node     // the rooms key and its value; nil if unset
+	profilesKey, profilesAt *yaml.Node     // the profiles key and its value; nil if unset
 }
 
 // roomsKey is the top-level key of the rooms list, which is not in the
@@ -125,6 +126,10 @@ func (c *checker) walk(m *yaml.Node, prefix string) error {
 		case full == roomsKey:
 			if !isNull(vn) {
 				c.out.roomsKey, c.out.roomsAt = kn, vn
+			}
+		case full == profilesKey:
+			if !isNull(vn) {
+				c.out.profilesKey, c.out.profilesAt = kn, vn
 			}
 		case c.keys[full]:
 			if !isNull(vn) {
@@ -175,7 +180,7 @@ func (c *checker) suggest(unknown string) string {
 	for s := range c.sections {
 		names = append(names, s)
 	}
-	names = append(names, roomsKey)
+	names = append(names, roomsKey, profilesKey)
 	best, bestDist := "", len(unknown)/3+2
 	for _, n := range names {
 		d := editDistance(unknown, n)

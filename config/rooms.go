@@ -140,9 +140,10 @@ func (c *Config) Room(name string) (Room, bool) {
 	return Room{}, false
 }
 
-// roomParser reads the rooms list from the config file's YAML nodes, so
-// that every error and origin can name the file and line.
-type roomParser struct {
+// nodeParser reads the config file's lists (rooms, profiles) from its YAML
+// nodes rather than through viper, so that every error and origin can name
+// the file and line.
+type nodeParser struct {
 	file    string
 	f       *facts
 	ceiling float64 // a room's default ceiling
@@ -154,13 +155,13 @@ type field struct {
 	key, val *yaml.Node
 }
 
-func (p *roomParser) at(n *yaml.Node) origin {
+func (p *nodeParser) at(n *yaml.Node) origin {
 	return origin{SourceFile, fmt.Sprintf("%s:%d", p.file, n.Line)}
 }
 
 // fields checks that n is a mapping whose keys are all in known and given
 // once, and returns its non-null fields by lower-case key.
-func (p *roomParser) fields(n *yaml.Node, path, allowed string, known []string) (map[string]field, error) {
+func (p *nodeParser) fields(n *yaml.Node, path, allowed string, known []string) (map[string]field, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, p.invalid(path, n, n, "not a mapping", allowed)
 	}
@@ -195,11 +196,16 @@ func (p *roomParser) fields(n *yaml.Node, path, allowed string, known []string) 
 	return out, nil
 }
 
-// nearest returns the word in words within a few edits of s, or "".
+// nearest returns the word in words within a few edits of s, or one that
+// s begins ("observe" for "observe_until"), or "".
 func nearest(s string, words []string) string {
 	best, bestDist := "", len(s)/3+2
 	for _, w := range words {
-		if d := editDistance(s, w); d < bestDist {
+		d := editDistance(s, w)
+		if len(s) >= 3 && strings.HasPrefix(w, s) {
+			d = 1
+		}
+		if d < bestDist {
 			best, bestDist = w, d
 		}
 	}
@@ -207,12 +213,12 @@ func nearest(s string, words []string) string {
 }
 
 // invalid is the error for the value of vn, given at key kn, at path.
-func (p *roomParser) invalid(path string, kn, vn *yaml.Node, reason, allowed string) *Error {
+func (p *nodeParser) invalid(path string, kn, vn *yaml.Node, reason, allowed string) *Error {
 	return &Error{Key: path, Value: nodeText(vn), Origin: p.at(kn).String(), Allowed: allowed, Reason: reason}
 }
 
 // missing is the error for a required key absent from the mapping at n.
-func (p *roomParser) missing(path string, n *yaml.Node, allowed string) *Error {
+func (p *nodeParser) missing(path string, n *yaml.Node, allowed string) *Error {
 	return &Error{Key: path, Missing: true, Origin: p.at(n).String(), Allowed: allowed}
 }
 
@@ -241,7 +247,7 @@ func scalar(n *yaml.Node) any {
 }
 
 // number reads a number at path that ok accepts, recording its origin.
-func (p *roomParser) number(path string, fd field, allowed string, ok func(float64) bool) (float64, error) {
+func (p *nodeParser) number(path string, fd field, allowed string, ok func(float64) bool) (float64, error) {
 	x, err := parseNumber(scalar(fd.val))
 	if err != nil {
 		return 0, p.invalid(path, fd.key, fd.val, err.Error(), allowed)
@@ -257,7 +263,7 @@ func (p *roomParser) number(path string, fd field, allowed string, ok func(float
 }
 
 // numberOr is number, or def when the field is absent.
-func (p *roomParser) numberOr(fs map[string]field, key, path string, def float64, allowed string, ok func(float64) bool) (float64, error) {
+func (p *nodeParser) numberOr(fs map[string]field, key, path string, def float64, allowed string, ok func(float64) bool) (float64, error) {
 	fd, set := fs[key]
 	if !set {
 		p.origins[path] = origin{source: SourceDefault}
@@ -267,7 +273,7 @@ func (p *roomParser) numberOr(fs map[string]field, key, path string, def float64
 }
 
 // text reads a non-empty string at path.
-func (p *roomParser) text(path string, fd field, allowed string) (string, error) {
+func (p *nodeParser) text(path string, fd field, allowed string) (string, error) {
 	if fd.val.Kind != yaml.ScalarNode {
 		return "", p.invalid(path, fd.key, fd.val, "not a name", allowed)
 	}
@@ -283,7 +289,7 @@ func (p *roomParser) text(path string, fd field, allowed string) (string, error)
 }
 
 // parse reads the rooms list.
-func (p *roomParser) parse(key, n *yaml.Node) ([]Room, error) {
+func (p *nodeParser) parse(key, n *yaml.Node) ([]Room, error) {
 	if n.Kind != yaml.SequenceNode {
 		return nil, p.invalid("rooms", key, n, "not a list", allowedRooms)
 	}
@@ -304,7 +310,7 @@ func (p *roomParser) parse(key, n *yaml.Node) ([]Room, error) {
 }
 
 // room reads one room at path; names holds the rooms before it.
-func (p *roomParser) room(path string, n *yaml.Node, names map[string]string) (Room, error) {
+func (p *nodeParser) room(path string, n *yaml.Node, names map[string]string) (Room, error) {
 	var r Room
 	fs, err := p.fields(n, path, "a mapping with "+strings.Join(roomKeys, ", "), roomKeys)
 	if err != nil {
@@ -363,7 +369,7 @@ func (p *roomParser) room(path string, n *yaml.Node, names map[string]string) (R
 }
 
 // patient reads a room's patient_volume range; either end may be left out.
-func (p *roomParser) patient(path string, room map[string]field) (VolumeRange, error) {
+func (p *nodeParser) patient(path string, room map[string]field) (VolumeRange, error) {
 	vr := VolumeRange{MinDB: DefaultPatientMinDB, MaxDB: DefaultPatientMaxDB}
 	fs := map[string]field{}
 	if fd, ok := room["patient_volume"]; ok {
@@ -398,7 +404,7 @@ func (p *roomParser) patient(path string, room map[string]field) (VolumeRange, e
 }
 
 // output reads one output at path; names holds the room's outputs before it.
-func (p *roomParser) output(path string, n *yaml.Node, names map[string]string) (Output, error) {
+func (p *nodeParser) output(path string, n *yaml.Node, names map[string]string) (Output, error) {
 	var o Output
 	fs, err := p.fields(n, path, "a mapping with "+strings.Join(outputKeys, ", "), outputKeys)
 	if err != nil {

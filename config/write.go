@@ -47,6 +47,9 @@ func (l *Loaded) WriteYAML(w io.Writer) error {
 	if err := l.appendRooms(root); err != nil {
 		return err
 	}
+	if err := l.appendProfiles(root); err != nil {
+		return err
+	}
 	// Encode to memory first: yaml.v3 does not wrap the writer's errors.
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
@@ -105,6 +108,38 @@ func (l *Loaded) appendRooms(root *yaml.Node) error {
 			outputs.Content = append(outputs.Content, out)
 		}
 		seq.Content = append(seq.Content, room)
+	}
+	return nil
+}
+
+// appendProfiles adds the effective profiles list to root, built-ins
+// included, each value with its origin.
+func (l *Loaded) appendProfiles(root *yaml.Node) error {
+	seq := &yaml.Node{Kind: yaml.SequenceNode}
+	key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: profilesKey,
+		HeadComment: "route profiles come from the config file only; the built-ins are listed too",
+		LineComment: l.Origin(profilesKey)}
+	root.Content = append(root.Content, key, seq)
+	for i, p := range l.Config.Profiles {
+		pp := fmt.Sprintf("%s[%d]", profilesKey, i)
+		m := &yaml.Node{Kind: yaml.MappingNode}
+		if err := l.addValues(m, pp, []keyValue{{"name", p.Name}}); err != nil {
+			return err
+		}
+		for _, w := range windowNames {
+			win := *p.window(w)
+			wm := &yaml.Node{Kind: yaml.MappingNode}
+			m.Content = append(m.Content, strNode(w, ""), wm)
+			if err := l.addValues(wm, pp+"."+w, []keyValue{
+				{"min", formatDuration(win.Min)}, {"max", formatDuration(win.Max)},
+			}); err != nil {
+				return err
+			}
+		}
+		if err := l.addValues(m, pp, []keyValue{{"observe_until", formatDuration(p.ObserveUntil)}}); err != nil {
+			return err
+		}
+		seq.Content = append(seq.Content, m)
 	}
 	return nil
 }

@@ -49,6 +49,11 @@ func TestLoaded_WriteYAML_RoundTrip(t *testing.T) {
 				"      - {name: s-1, type: stream, bitrate: 64}\n      - {type: speaker, device: 'plughw:CARD=x,DEV=0'}\n" +
 				"  - name: 'yes'\n    ceiling: -60\n    outputs: [{type: 'null'}]\n",
 		},
+		{
+			name: "profiles overridden and added",
+			file: "profiles:\n  - {name: Intranasal, onset: {max: 16m30s}}\n" +
+				"  - {name: im-long, onset: {min: 0s, max: 90s}, effect: {min: 1h, max: 75m}, return: {min: 1m, max: 1m}, observe_until: 3h}\n",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := testOptions(t)
@@ -182,10 +187,25 @@ func TestLoaded_WriteYAML_Format(t *testing.T) {
 		"        type: speaker # default\n" +
 		"        device: default # default\n" +
 		"        trim: 0 # default\n" +
-		"        optional: true # default\n"
+		"        optional: true # default\n" +
+		"# route profiles come from the config file only; the built-ins are listed too\n" +
+		"profiles: # default\n" +
+		profileYAML("intranasal", "10m", "15m", "30m", "45m", "15m", "20m", "2h") +
+		profileYAML("intramuscular", "2m", "5m", "45m", "1h", "15m", "20m", "2h") +
+		profileYAML("intravenous", "1m", "5m", "35m", "45m", "20m", "30m", "2h") +
+		profileYAML("sublingual", "15m", "20m", "40m", "1h", "20m", "30m", "2h30m")
 	if got := buf.String(); got != want {
 		t.Errorf("WriteYAML =\n%s\nwant\n%s", got, want)
 	}
+}
+
+// profileYAML is how WriteYAML prints a built-in profile left as it is.
+func profileYAML(name string, v ...string) string {
+	s := "  - name: " + name + " # default\n"
+	for i, w := range []string{"onset", "effect", "return"} {
+		s += "    " + w + ":\n      min: " + v[2*i] + " # default\n      max: " + v[2*i+1] + " # default\n"
+	}
+	return s + "    observe_until: " + v[6] + " # default\n"
 }
 
 type failWriter struct{}

@@ -59,6 +59,7 @@ func commands() []*command {
 	return []*command{
 		libraryCommand(),
 		playlistCommand(),
+		planCommand(),
 		playCommand(),
 		renderCommand(),
 		sessionCommand(),

@@ -229,7 +229,7 @@ func TestRun_renderNormalized(t *testing.T) {
 	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(dir, "data"))
 	t.Setenv("ATTUNE_AUDIO_PAUSE_FADE", "200ms")
 	src := filepath.Join(dir, "src")
-	const secs = 6
+	const secs = 4
 	// A quiet bed with a 0.25 ms burst of 8 kHz at -3 dBFS every 250 ms:
 	// about -29 LUFS with a true peak near -3 dBTP, so reaching -18 LUFS
 	// would need some +11 dB and put the bursts at +8 dBTP.

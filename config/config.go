@@ -122,6 +122,9 @@ type Audio struct {
 	// Ceiling is the room's peak ceiling in dBFS (audio.ceiling); it is
 	// negative or zero.
 	Ceiling float64
+	// LoudnessTarget is the integrated loudness in LUFS every track is
+	// normalized to (audio.loudness_target).
+	LoudnessTarget float64
 }
 
 // Source says which layer a key's value came from.

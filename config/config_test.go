@@ -31,6 +31,8 @@ func TestLoad_Defaults(t *testing.T) {
 			SkipFade:   4 * time.Second,
 			MaxSlew:    6,
 			Ceiling:    -1,
+			// The ReplayGain 2.0 reference.
+			LoudnessTarget: -18,
 		},
 		Rooms: []Room{{
 			Name: "Room 1", CeilingDB: -1, VolumeDB: -12, Patient: VolumeRange{MinDB: -30, MaxDB: -6},
@@ -142,6 +144,9 @@ func layerCases() []layerCase {
 		// A YAML int, a negative decimal string and the upper bound.
 		{"audio.ceiling", [3]string{"-6", "-0.5", "0"}, [3]any{-6.0, -0.5, 0.0},
 			func(c Config) any { return c.Audio.Ceiling }},
+		// Both bounds and a decimal.
+		{"audio.loudness_target", [3]string{"-40", "-23.5", "-5"}, [3]any{-40.0, -23.5, -5.0},
+			func(c Config) any { return c.Audio.LoudnessTarget }},
 	}
 }
 

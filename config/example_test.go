@@ -55,6 +55,7 @@ func ExampleLoad() {
 	//   skip_fade: 4s # default
 	//   max_slew: 6 # default
 	//   ceiling: -1 # default
+	//   loudness_target: -18 # default
 	// # rooms come from the config file only (no env or flag form)
 	// rooms: # default
 	//   - name: Room 1 # default

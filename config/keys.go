@@ -106,6 +106,9 @@ func Keys() []Key {
 		numberKey("audio.ceiling", "-1", -30, 0,
 			"the room's peak ceiling in dBFS: no command raises the output above it",
 			func(c *Config) *float64 { return &c.Audio.Ceiling }),
+		numberKey("audio.loudness_target", "-18", -40, -5,
+			"the loudness in LUFS every track is normalized to (EBU R 128; -18 is ReplayGain 2.0's reference)",
+			func(c *Config) *float64 { return &c.Audio.LoudnessTarget }),
 	}
 }
 

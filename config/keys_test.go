@@ -91,6 +91,8 @@ func TestLoad_InvalidValues(t *testing.T) {
 		{"audio.ceiling", "env", "-30.5", "-30.5", "out of range"},
 		{"audio.ceiling", "flag", "nan", "nan", "not a number"},
 		{"audio.ceiling", "file", "-.inf", "-Inf", "not finite"},
+		{"audio.loudness_target", "env", "-41", "-41", "out of range"},
+		{"audio.loudness_target", "file", "0", "0", "out of range"},
 		{"audio.ceiling", "file", "-1 dB", "-1 dB", "not a number"},
 		{"audio.ceiling", "env", "--1", "--1", "not a number"},
 	} {

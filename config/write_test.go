@@ -169,6 +169,7 @@ func TestLoaded_WriteYAML_Format(t *testing.T) {
 		"  skip_fade: 4s # default\n" +
 		"  max_slew: 6 # default\n" +
 		"  ceiling: -1 # default\n" +
+		"  loudness_target: -18 # default\n" +
 		"# rooms come from the config file only (no env or flag form)\n" +
 		"rooms: # default\n" +
 		"  - name: Room 1 # default\n" +

@@ -105,4 +105,10 @@ type Track struct {
 	Info     Info
 	Curation Curation
 	AddedAt  time.Time
+	// Loudness is the track's last successful loudness analysis; nil until
+	// one succeeds (see Analyzer).
+	Loudness *Loudness
+	// LoudnessError says why the last analysis failed; "" when it did not.
+	// A failure keeps the previous Loudness.
+	LoudnessError string
 }

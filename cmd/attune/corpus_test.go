@@ -25,7 +25,7 @@ func TestCorpus_libraryAddMusic(t *testing.T) {
 	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
 	music := filepath.Join(corpus, "music")
 
-	code, out, errOut := attune(t, "library", "add", "--json", music)
+	code, out, errOut := attune(t, "library", "add", "--no-analyze", "--json", music)
 	if code != exitFailure {
 		t.Fatalf("exit %d, want 1 (the corpus has broken files); stderr:\n%s", code, errOut)
 	}
@@ -89,7 +89,7 @@ func TestCorpus_libraryAddMusic(t *testing.T) {
 	}
 
 	// Second run: every good file exists, the broken ones are still rejected.
-	_, out, _ = attune(t, "library", "add", "--json", music)
+	_, out, _ = attune(t, "library", "add", "--no-analyze", "--json", music)
 	for _, r := range decodeResultsByPath(t, out) {
 		if r.Status == media.StatusAdded {
 			t.Errorf("second run added %s again", r.Path)
@@ -111,7 +111,7 @@ func TestCorpus_libraryAddTags(t *testing.T) {
 		}
 		return nil
 	})
-	code, out, errOut := attune(t, "library", "add", "--json", tags)
+	code, out, errOut := attune(t, "library", "add", "--no-analyze", "--json", tags)
 	if code != exitOK && code != exitFailure {
 		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
 	}

@@ -21,51 +21,102 @@ import (
 func libraryCommand() *command {
 	return &command{
 		name:    "library",
-		summary: "add, scan and list the music library",
-		sub:     []*command{libraryAddCommand(), libraryScanCommand(), libraryListCommand()},
+		summary: "add, scan, analyse and list the music library",
+		sub:     []*command{libraryAddCommand(), libraryScanCommand(), libraryAnalyzeCommand(), libraryListCommand()},
 	}
 }
 
-type jsonFlag struct{ json *bool }
+// libImportOptions are the flags of add and scan.
+type libImportOptions struct{ json, noAnalyze *bool }
+
+func libImportFlags(fs *flag.FlagSet) any {
+	return libImportOptions{
+		json:      fs.Bool("json", false, "print one JSON object per file"),
+		noAnalyze: fs.Bool("no-analyze", false, "do not measure the loudness of new tracks now (`library analyze` does it later)"),
+	}
+}
 
 func libraryAddCommand() *command {
 	return &command{
 		name:    "add",
-		summary: "copy music files and folders into the library",
+		summary: "copy music files and folders into the library, then measure new tracks' loudness",
 		usage:   "PATH...",
-		flags: func(fs *flag.FlagSet) any {
-			return jsonFlag{fs.Bool("json", false, "print one JSON object per file")}
-		},
+		flags:   libImportFlags,
 		run: func(ctx context.Context, e *env, opts any, args []string) int {
 			if len(args) == 0 {
 				fmt.Fprintln(e.stderr, "attune library add: name at least one file or folder to add")
 				return exitUsage
 			}
-			return withLibrary(ctx, e, func(lib *media.Library) int {
-				rep := newReporter("add", e.stdout, e.stderr, *opts.(jsonFlag).json, e.terminal)
-				sum, err := lib.Add(ctx, args, rep)
-				return finishRun(ctx, e, rep, sum, err)
+			return importThenAnalyze(ctx, e, "add", opts.(libImportOptions), func(lib *media.Library, rep media.Reporter) (media.Summary, error) {
+				return lib.Add(ctx, args, rep)
 			})
 		},
+	}
+}
+
+// importThenAnalyze runs an import (add or scan), then, unless --no-analyze,
+// measures the loudness of the tracks it added or updated. The import
+// finishes first: its tracks are in the library, and playable at a safe
+// default gain, whatever happens to the analysis.
+func importThenAnalyze(ctx context.Context, e *env, verb string, o libImportOptions,
+	imp func(*media.Library, media.Reporter) (media.Summary, error)) int {
+	return withStoreAndProbers(ctx, e, func(st *store.Store, pool *sandbox.Pool) int {
+		rep := &collectNew{reporter: newReporter(verb, e.stdout, e.stderr, *o.json, e.terminal)}
+		sum, err := imp(newLibrary(e, st, pool), rep)
+		code := finishRun(ctx, e, rep.reporter, sum, err)
+		if *o.noAnalyze || code == exitInterrupt || err != nil || len(rep.ids) == 0 {
+			return code
+		}
+		var tracks []media.Track
+		for _, id := range rep.ids {
+			t, err := st.Track(ctx, id)
+			if err != nil {
+				fmt.Fprintf(e.stderr, "attune: %v\n", err)
+				return exitFailure
+			}
+			tracks = append(tracks, t)
+		}
+		// JSON lines on stdout stay the import's results; the analysis
+		// reports on stderr only.
+		if c := finishAnalysis(ctx, e, analyze(ctx, e, st, tracks, false)); c != exitOK {
+			return c
+		}
+		return code
+	})
+}
+
+// collectNew is a reporter that also remembers the tracks an import added
+// or updated, to analyse them afterwards.
+type collectNew struct {
+	*reporter
+	seen map[string]bool
+	ids  []string
+}
+
+// Done implements media.Reporter.
+func (c *collectNew) Done(r media.Result) {
+	c.reporter.Done(r)
+	if (r.Status == media.StatusAdded || r.Status == media.StatusUpdated) && r.ID != "" && !c.seen[r.ID] {
+		if c.seen == nil {
+			c.seen = map[string]bool{}
+		}
+		c.seen[r.ID] = true
+		c.ids = append(c.ids, r.ID)
 	}
 }
 
 func libraryScanCommand() *command {
 	return &command{
 		name:    "scan",
-		summary: "find new, changed and removed files in the library and watched folders",
-		flags: func(fs *flag.FlagSet) any {
-			return jsonFlag{fs.Bool("json", false, "print one JSON object per file")}
-		},
+		summary: "find new, changed and removed files in the library and watched folders, then measure new tracks",
+		flags:   libImportFlags,
 		run: func(ctx context.Context, e *env, opts any, args []string) int {
 			if len(args) > 0 {
 				fmt.Fprintln(e.stderr, "attune library scan: takes no arguments (it scans library.dir and library.watch)")
 				return exitUsage
 			}
-			return withLibrary(ctx, e, func(lib *media.Library) int {
-				rep := newReporter("scan", e.stdout, e.stderr, *opts.(jsonFlag).json, e.terminal)
-				sum, err := lib.Scan(ctx, rep)
-				return finishRun(ctx, e, rep, sum, err)
+			return importThenAnalyze(ctx, e, "scan", opts.(libImportOptions), func(lib *media.Library, rep media.Reporter) (media.Summary, error) {
+				return lib.Scan(ctx, rep)
 			})
 		},
 	}
@@ -158,6 +209,10 @@ type trackView struct {
 	Intensity    int              `json:"intensity,omitempty"`
 	Moods        []string         `json:"moods"`
 	Notes        string           `json:"notes,omitempty"`
+	// Loudness is the last successful analysis, null if none;
+	// LoudnessError why the last one failed.
+	Loudness      *loudnessView `json:"loudness"`
+	LoudnessError string        `json:"loudness_error,omitempty"`
 }
 
 func trackJSON(t media.Track) trackView {
@@ -177,23 +232,31 @@ func trackJSON(t media.Track) trackView {
 		Title: g.Title, Artist: g.Artist, Album: g.Album, AlbumArtist: g.AlbumArtist, Genre: g.Genre,
 		Year: g.Year, Track: g.Track, Disc: g.Disc, HasPicture: g.HasPicture, ReplayGain: g.ReplayGain,
 		Instrumental: instr, Intensity: c.Intensity, Moods: moods, Notes: c.Notes,
+		Loudness: viewLoudness(t.Loudness), LoudnessError: t.LoudnessError,
 	}
 }
 
 func printTracks(w io.Writer, tracks []media.Track) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tLENGTH\tFORMAT\tARTIST\tTITLE\tALBUM")
+	fmt.Fprintln(tw, "ID\tLENGTH\tFORMAT\tLUFS\tARTIST\tTITLE\tALBUM")
+	var failed []media.Track
 	for _, t := range tracks {
+		if t.LoudnessError != "" {
+			failed = append(failed, t)
+		}
 		s := t.Info.Stream
 		format := fmt.Sprintf("%s %g kHz", s.Format, float64(s.SampleRate)/1000)
 		if t.Path == "" {
 			format += " (missing)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID[:12], formatDuration(s.Duration()), format,
-			t.Info.Tags.Artist, t.Info.Tags.Title, t.Info.Tags.Album)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID[:12], formatDuration(s.Duration()), format,
+			describeLoudness(t), t.Info.Tags.Artist, t.Info.Tags.Title, t.Info.Tags.Album)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "%d tracks\n", len(tracks))
+	for _, t := range failed {
+		fmt.Fprintf(w, "%s: loudness analysis failed: %s\n", t.ID[:12], t.LoudnessError)
+	}
 }
 
 // formatDuration prints m:ss (or h:mm:ss).
@@ -231,13 +294,6 @@ func withStoreAndProbers(ctx context.Context, e *env, fn func(*store.Store, *san
 	}
 	defer pool.Close()
 	return fn(st, pool)
-}
-
-// withLibrary runs fn on the library, over the store and the probe workers.
-func withLibrary(ctx context.Context, e *env, fn func(*media.Library) int) int {
-	return withStoreAndProbers(ctx, e, func(st *store.Store, pool *sandbox.Pool) int {
-		return fn(newLibrary(e, st, pool))
-	})
 }
 
 func newLibrary(e *env, st *store.Store, pool *sandbox.Pool) *media.Library {

@@ -23,7 +23,7 @@ func TestRun_play(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(dir, "data"))
 	t.Setenv("ATTUNE_AUDIO_PAUSE_FADE", "200ms")
-	mediatest.WriteFile(t, dir, "a.wav", mediatest.WAV(mediatest.Tone{SampleRate: 48000, Channels: 2, Samples: 48000 * 2, Freq: 440, Amp: 0.5}))
+	mediatest.WriteFile(t, dir, "a.wav", mediatest.WAV(mediatest.Tone{SampleRate: 48000, Channels: 2, Samples: 48000 * 2, Freq: 440, Amp: unanalysedAmp(0.5)}))
 	tl := mediatest.WriteFile(t, dir, "t.json", []byte(`{"version": 1, "items": [{"track": "a.wav", "start": "0s", "end": "1500ms"}]}`))
 	out := filepath.Join(dir, "out.wav")
 
@@ -67,7 +67,7 @@ func playFixture(t *testing.T, config string) (dir, tl, cfg string) {
 	dir = t.TempDir()
 	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(dir, "data"))
 	t.Setenv("ATTUNE_AUDIO_PAUSE_FADE", "200ms")
-	mediatest.WriteFile(t, dir, "a.wav", mediatest.WAV(mediatest.Tone{SampleRate: 48000, Channels: 2, Samples: 48000 * 2, Freq: 440, Amp: 0.5}))
+	mediatest.WriteFile(t, dir, "a.wav", mediatest.WAV(mediatest.Tone{SampleRate: 48000, Channels: 2, Samples: 48000 * 2, Freq: 440, Amp: unanalysedAmp(0.5)}))
 	tl = mediatest.WriteFile(t, dir, "t.json", []byte(`{"version": 1, "items": [{"track": "a.wav", "start": "0s", "end": "1500ms"}]}`))
 	cfg = mediatest.WriteFile(t, dir, "attune.yaml", []byte(strings.ReplaceAll(config, "DIR", dir)))
 	return dir, tl, cfg

@@ -52,7 +52,8 @@ func runRender(ctx context.Context, e *env, opts any, args []string) int {
 		return code
 	}
 	return withStoreAndProbers(ctx, e, func(st *store.Store, pool *sandbox.Pool) int {
-		opener := &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline)}
+		opener := &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline),
+			target: e.cfg.Config.Audio.LoudnessTarget, ceiling: e.cfg.Config.Audio.Ceiling}
 		return renderTo(ctx, e, tl, opener, *o.out, *o.json)
 	})
 }
@@ -83,7 +84,7 @@ func renderTo(ctx context.Context, e *env, tl timeline.Timeline, opener timeline
 	if asJSON {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := enc.Encode(withGains(opener, tl, rep)); err != nil {
 			return exitFailure
 		}
 	} else {

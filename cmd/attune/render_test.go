@@ -62,8 +62,8 @@ func TestRun_render(t *testing.T) {
 	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(dir, "data"))
 	// Two files at other rates than the engine's 48 kHz, each a sine at -12 dBFS.
 	amp := math.Pow(10, -12.0/20)
-	mediatest.WriteFile(t, dir, "a.wav", mediatest.WAV(mediatest.Tone{SampleRate: 44100, Channels: 2, Samples: 44100 * 3, Freq: 440, Amp: amp}))
-	mediatest.WriteFile(t, dir, "b.flac", mediatest.MustFLAC(t, mediatest.Tone{SampleRate: 32000, Channels: 1, Samples: 32000 * 3, Freq: 330, Amp: amp}))
+	mediatest.WriteFile(t, dir, "a.wav", mediatest.WAV(mediatest.Tone{SampleRate: 44100, Channels: 2, Samples: 44100 * 3, Freq: 440, Amp: unanalysedAmp(amp)}))
+	mediatest.WriteFile(t, dir, "b.flac", mediatest.MustFLAC(t, mediatest.Tone{SampleRate: 32000, Channels: 1, Samples: 32000 * 3, Freq: 330, Amp: unanalysedAmp(amp)}))
 	tlJSON := `{"version": 1, "items": [
 		{"track": "a.wav", "start": "0s", "end": "3s", "fade_in": "500ms"},
 		{"track": "b.flac", "start": "2500ms", "end": "5s", "fade_out": "1s"},
@@ -92,7 +92,8 @@ func TestRun_render(t *testing.T) {
 		t.Fatalf("rendered %d samples at %d Hz, want 6 s at 48000", len(left), rate)
 	}
 	// Once the room's start fade (audio.pause_fade, 2 s) is over, each file
-	// plays at its own level: -12 dBFS peak, so RMS amp/√2.
+	// (not analysed: it plays at the default gain) plays at -12 dBFS peak,
+	// so RMS amp/√2.
 	for _, span := range [][2]float64{{2.1, 2.4}, {3.1, 3.9}} {
 		got := rms(left[int(span[0]*48000):int(span[1]*48000)])
 		if want := amp / math.Sqrt2; math.Abs(20*math.Log10(got/want)) > 0.1 {
@@ -178,8 +179,9 @@ func TestCorpus_render(t *testing.T) {
 	}
 }
 
-// Until the loudness analysis lands, a track plays at its ReplayGain track
-// gain; one without the tag plays as it is.
+// A track not analysed plays at its ReplayGain track gain, moved from the
+// ReplayGain reference (-18 LUFS) to the target; one without the tag at
+// media.UnanalyzedGainDB.
 func TestRun_renderReplayGain(t *testing.T) {
 	isolate(t)
 	dir := t.TempDir()
@@ -187,7 +189,7 @@ func TestRun_renderReplayGain(t *testing.T) {
 	t.Setenv("ATTUNE_AUDIO_PAUSE_FADE", "200ms")
 	tone := mediatest.Tone{SampleRate: 48000, Channels: 2, Samples: 48000 * 2, Freq: 440, Amp: 0.5}
 	mediatest.WriteFile(t, dir, "plain.flac", mediatest.MustFLAC(t, tone))
-	tone.Tags.TrackGain = "-6.02 dB"
+	tone.Tags.TrackGain = "+3 dB"
 	mediatest.WriteFile(t, dir, "tagged.flac", mediatest.MustFLAC(t, tone))
 	tl := mediatest.WriteFile(t, dir, "t.json", []byte(`{"version": 1, "items": [
 		{"track": "plain.flac", "start": "0s", "end": "2s"},
@@ -198,8 +200,19 @@ func TestRun_renderReplayGain(t *testing.T) {
 	}
 	_, left := readWAV24(t, out)
 	plain, tagged := maxAbs(left[48000:90000]), maxAbs(left[2*48000+6000:4*48000-6000])
-	if math.Abs(plain-0.5) > 0.005 || math.Abs(tagged-0.25) > 0.005 {
-		t.Errorf("peaks %.3f (no tag) and %.3f (ReplayGain -6.02 dB); want 0.5 and 0.25", plain, tagged)
+	wantPlain, wantTagged := 0.5/unanalysedAmp(1), 0.5*math.Pow(10, 3.0/20)
+	if math.Abs(plain-wantPlain) > 0.005 || math.Abs(tagged-wantTagged) > 0.005 {
+		t.Errorf("peaks %.3f (no tag) and %.3f (ReplayGain +3 dB); want %.3f and %.3f", plain, tagged, wantPlain, wantTagged)
+	}
+	// At another target the tag's gain moves with it: -23 LUFS is 5 dB
+	// below the reference.
+	t.Setenv("ATTUNE_AUDIO_LOUDNESS_TARGET", "-23")
+	if code, _, stderr := attune(t, "render", "--timeline", tl, "--out", out); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	_, left = readWAV24(t, out)
+	if got, want := maxAbs(left[2*48000+6000:4*48000-6000]), 0.5*math.Pow(10, -2.0/20); math.Abs(got-want) > 0.005 {
+		t.Errorf("target -23 LUFS: tagged peak %.3f, want %.3f (+3 - 5 dB)", got, want)
 	}
 }
 

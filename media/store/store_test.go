@@ -160,8 +160,8 @@ func TestOpen_Twice(t *testing.T) {
 	if err := s.db.QueryRowContext(ctx, `SELECT count(*), max(version) FROM schema_migrations`).Scan(&owners, &version); err != nil {
 		t.Fatal(err)
 	}
-	if owners != 1 || version != 1 {
-		t.Errorf("schema_migrations: %d owners at version %d, want 1 at 1", owners, version)
+	if owners != 1 || version != 2 {
+		t.Errorf("schema_migrations: %d owners at version %d, want 1 at 2", owners, version)
 	}
 }
 
@@ -182,13 +182,13 @@ func TestOpen_RefusesNewerSchema(t *testing.T) {
 		s.Close()
 		t.Fatal("Open of a newer database succeeded, want an error")
 	}
-	want := "database " + path + " has schema version 7, this attune knows up to 1: upgrade attune"
+	want := "database " + path + " has schema version 7, this attune knows up to 2: upgrade attune"
 	if err.Error() != want {
 		t.Errorf("error = %q, want %q", err, want)
 	}
 	var tooNew *SchemaTooNewError
-	if !errors.As(err, &tooNew) || tooNew.Owner != Owner || tooNew.Version != 7 || tooNew.Known != 1 {
-		t.Errorf("error = %#v, want a *SchemaTooNewError for %s 7 > 1", err, Owner)
+	if !errors.As(err, &tooNew) || tooNew.Owner != Owner || tooNew.Version != 7 || tooNew.Known != 2 {
+		t.Errorf("error = %#v, want a *SchemaTooNewError for %s 7 > 2", err, Owner)
 	}
 }
 

@@ -26,9 +26,11 @@ const selectTracks = `SELECT t.id,
 	t.rg_track_gain, t.rg_track_peak, t.rg_album_gain, t.rg_album_peak,
 	t.instrumental, t.intensity, t.notes, t.added_at,
 	(SELECT json_group_array(m.mood ORDER BY m.pos) FROM track_moods m WHERE m.track_id = t.id),
-	f.path, f.size, f.mtime
+	f.path, f.size, f.mtime,
+	l.integrated, l.lra, l.sample_peak, l.true_peak, l.silent, l.version, l.analyzed_at, l.error
 FROM tracks t
-LEFT JOIN files f ON f.path = (SELECT min(path) FROM files WHERE track_id = t.id)`
+LEFT JOIN files f ON f.path = (SELECT min(path) FROM files WHERE track_id = t.id)
+LEFT JOIN track_loudness l ON l.track_id = t.id`
 
 // libraryOrder is the order in which listings show tracks.
 const libraryOrder = ` ORDER BY t.artist COLLATE NOCASE, t.album COLLATE NOCASE,
@@ -63,6 +65,7 @@ func scanTrack(row scanner) (media.Track, error) {
 		added                int64
 		moods, path          sql.NullString
 		size, mtime          sql.NullInt64
+		lc                   loudnessColumns
 	)
 	s, g, rg, cur := &t.Info.Stream, &t.Info.Tags, &t.Info.Tags.ReplayGain, &t.Curation
 	err := row.Scan(&t.ID,
@@ -72,7 +75,8 @@ func scanTrack(row scanner) (media.Track, error) {
 		&g.Year, &g.Track, &g.TrackTotal, &g.Disc, &g.DiscTotal, &g.HasPicture,
 		&rg.TrackGain, &rg.TrackPeak, &rg.AlbumGain, &rg.AlbumPeak,
 		&instrumental, &cur.Intensity, &cur.Notes, &added,
-		&moods, &path, &size, &mtime)
+		&moods, &path, &size, &mtime,
+		&lc.integrated, &lc.lra, &lc.samplePeak, &lc.truePeak, &lc.silent, &lc.version, &lc.analyzedAt, &lc.err)
 	if err != nil {
 		return media.Track{}, err
 	}
@@ -85,6 +89,7 @@ func scanTrack(row scanner) (media.Track, error) {
 	}
 	t.AddedAt = fromNanos(sql.NullInt64{Int64: added, Valid: true})
 	t.Path, t.Size, t.ModTime = path.String, size.Int64, fromNanos(mtime)
+	t.Loudness, t.LoudnessError = lc.loudness(), lc.err.String
 	return t, nil
 }
 

@@ -260,7 +260,7 @@ func TestRun_planErrors(t *testing.T) {
 	}
 }
 
-// fakeLibrary is a trackFinder over a map.
+// fakeLibrary is a trackGetter over a map.
 type fakeLibrary map[string]media.Track
 
 func (f fakeLibrary) Track(_ context.Context, id string) (media.Track, error) {

@@ -44,8 +44,13 @@ func (t *playlistTracks) Label(id string) string {
 //
 // A track the library does not hold, whose file is gone, or whose length is
 // unknown cannot be planned: each is reported, naming the phase and the
+// trackGetter is what the planner's track lookup needs of the library.
+type trackGetter interface {
+	Track(ctx context.Context, id string) (media.Track, error)
+}
+
 // entry, in one error.
-func loadPlaylistTracks(ctx context.Context, lib trackFinder, pl playlists.Playlist) (*playlistTracks, error) {
+func loadPlaylistTracks(ctx context.Context, lib trackGetter, pl playlists.Playlist) (*playlistTracks, error) {
 	out := &playlistTracks{facts: playlists.TrackMap{}, labels: map[string]string{}}
 	bad := map[string]error{} // id → why it cannot play, once looked up
 	var errs []error
@@ -74,7 +79,7 @@ func loadPlaylistTracks(ctx context.Context, lib trackFinder, pl playlists.Playl
 }
 
 // load looks up one track and records its facts, or says why it cannot play.
-func (t *playlistTracks) load(ctx context.Context, lib trackFinder, id string) error {
+func (t *playlistTracks) load(ctx context.Context, lib trackGetter, id string) error {
 	tr, err := lib.Track(ctx, id)
 	switch {
 	case errors.Is(err, media.ErrNotFound):

@@ -327,12 +327,12 @@ func Load(opts Options) (*Loaded, error) {
 	}
 
 	// Rooms come last: a room's ceiling defaults to audio.ceiling.
-	defaults := DefaultRooms(l.Config.Audio.Ceiling)
+	defaults := DefaultRooms(l.Config.Audio.Ceiling, l.Config.Audio.LoudnessTarget)
 	if fk.roomsAt == nil {
 		l.Config.Rooms = defaults
 		defaultOrigins(l.Config.Rooms, l.origins)
 	} else {
-		p := nodeParser{file: file, f: f, ceiling: defaults[0].CeilingDB, origins: l.origins}
+		p := nodeParser{file: file, f: f, ceiling: defaults[0].CeilingDB, target: l.Config.Audio.LoudnessTarget, origins: l.origins}
 		if l.Config.Rooms, err = p.parse(fk.roomsKey, fk.roomsAt); err != nil {
 			return nil, err
 		}

@@ -35,7 +35,7 @@ func TestLoad_Defaults(t *testing.T) {
 			LoudnessTarget: -18,
 		},
 		Rooms: []Room{{
-			Name: "Room 1", CeilingDB: -1, VolumeDB: -12, Patient: VolumeRange{MinDB: -30, MaxDB: -6},
+			Name: "Room 1", CeilingDB: -1, LoudnessTarget: -18, VolumeDB: -12, Patient: VolumeRange{MinDB: -30, MaxDB: -6},
 			Outputs: []Output{
 				{Name: "stream", Type: OutputStream, Bitrate: 256},
 				{Name: "speaker", Type: OutputSpeaker, Device: "default", Optional: true},

@@ -60,6 +60,7 @@ func ExampleLoad() {
 	// rooms: # default
 	//   - name: Room 1 # default
 	//     ceiling: -1 # default (audio.ceiling)
+	//     loudness_target: -18 # default (audio.loudness_target)
 	//     volume: -12 # default
 	//     patient_volume:
 	//       min: -30 # default

@@ -19,6 +19,9 @@ type Room struct {
 	// CeilingDB is the room's peak ceiling in dBFS, in [-60, 0): no command
 	// raises the output above it. It defaults to audio.ceiling.
 	CeilingDB float64
+	// LoudnessTarget is the integrated loudness, in LUFS, every track is
+	// normalized to in this room. It defaults to audio.loudness_target.
+	LoudnessTarget float64
 	// VolumeDB is the master volume a session starts at (after fading in
 	// from silence), within Patient.
 	VolumeDB float64
@@ -103,7 +106,7 @@ const (
 var (
 	allowedType    = "one of " + strings.Join(outputTypes, ", ")
 	allowedBitrate = "an MP3 bitrate in kb/s: " + strings.Trim(strings.ReplaceAll(fmt.Sprint(mp3Bitrates), " ", ", "), "[]")
-	roomKeys       = []string{"name", "ceiling", "volume", "patient_volume", "outputs"}
+	roomKeys       = []string{"name", "ceiling", "loudness_target", "volume", "patient_volume", "outputs"}
 	patientKeys    = []string{"min", "max"}
 	outputKeys     = []string{"name", "type", "device", "path", "trim", "bitrate", "optional"}
 	// ownSetting is the one setting particular to each type; "" for null.
@@ -113,14 +116,15 @@ var (
 // DefaultRooms is the configuration's rooms when the file lists none: one
 // room with the stream output and an optional speaker on the default ALSA
 // device, at ceilingDB (audio.ceiling; 0 is read as -1, as the engine
-// does).
-func DefaultRooms(ceilingDB float64) []Room {
+// does) and targetLUFS (audio.loudness_target).
+func DefaultRooms(ceilingDB, targetLUFS float64) []Room {
 	if ceilingDB >= 0 {
 		ceilingDB = engineCeilingDB
 	}
 	return []Room{{
-		Name:      DefaultRoomName,
-		CeilingDB: ceilingDB,
+		Name:           DefaultRoomName,
+		CeilingDB:      ceilingDB,
+		LoudnessTarget: targetLUFS,
 		VolumeDB:  DefaultVolumeDB,
 		Patient:   VolumeRange{MinDB: DefaultPatientMinDB, MaxDB: DefaultPatientMaxDB},
 		Outputs: []Output{
@@ -147,6 +151,7 @@ type nodeParser struct {
 	file    string
 	f       *facts
 	ceiling float64 // a room's default ceiling
+	target  float64 // a room's default loudness target
 	origins map[string]origin
 }
 
@@ -336,6 +341,13 @@ func (p *nodeParser) room(path string, n *yaml.Node, names map[string]string) (R
 	if _, set := fs["ceiling"]; !set {
 		p.origins[path+".ceiling"] = inheritedCeiling
 	}
+	if r.LoudnessTarget, err = p.numberOr(fs, "loudness_target", path+".loudness_target", p.target, allowedTarget,
+		func(x float64) bool { return x >= minTarget && x <= maxTarget }); err != nil {
+		return r, err
+	}
+	if _, set := fs["loudness_target"]; !set {
+		p.origins[path+".loudness_target"] = inheritedTarget
+	}
 	if r.Patient, err = p.patient(path+".patient_volume", fs); err != nil {
 		return r, err
 	}
@@ -506,6 +518,17 @@ func (p *nodeParser) output(path string, n *yaml.Node, names map[string]string) 
 // audio.ceiling.
 var inheritedCeiling = origin{source: SourceDefault, where: "(audio.ceiling)"}
 
+// inheritedTarget is the origin of a room's loudness target taken from
+// audio.loudness_target.
+var inheritedTarget = origin{source: SourceDefault, where: "(audio.loudness_target)"}
+
+// A room's loudness target's range: audio.loudness_target's.
+const (
+	minTarget     = -40.0
+	maxTarget     = -5.0
+	allowedTarget = "a number from -40 to -5 (LUFS)"
+)
+
 // defaultOrigins records every path of rooms as a default.
 func defaultOrigins(rooms []Room, origins map[string]origin) {
 	def := origin{source: SourceDefault}
@@ -516,6 +539,7 @@ func defaultOrigins(rooms []Room, origins map[string]origin) {
 			origins[rp+k] = def
 		}
 		origins[rp+".ceiling"] = inheritedCeiling
+		origins[rp+".loudness_target"] = inheritedTarget
 		for j := range r.Outputs {
 			op := fmt.Sprintf("%s.outputs[%d]", rp, j)
 			for _, k := range []string{"", ".name", ".type", ".trim", ".optional", "." + ownSetting[r.Outputs[j].Type]} {

@@ -35,6 +35,7 @@ rooms:
       - {name: tablet, type: stream, bitrate: "320"}
   - name: Oak
     ceiling: -3.5
+    loudness_target: -20
     outputs: [{type: null}]
 `)
 	if err != nil {
@@ -42,12 +43,12 @@ rooms:
 	}
 	work := filepath.Dir(file)
 	want := []Room{
-		{Name: "Willow", CeilingDB: -2, VolumeDB: -10, Patient: VolumeRange{-24.5, -3}, Outputs: []Output{
+		{Name: "Willow", CeilingDB: -2, LoudnessTarget: -18, VolumeDB: -10, Patient: VolumeRange{-24.5, -3}, Outputs: []Output{
 			{Name: "speaker", Type: OutputSpeaker, Device: "hw:1,0", TrimDB: -3},
 			{Name: "rec", Type: OutputFile, Path: filepath.Join(work, "rec/session.wav"), Optional: true},
 			{Name: "tablet", Type: OutputStream, Bitrate: 320},
 		}},
-		{Name: "Oak", CeilingDB: -3.5, VolumeDB: -12, Patient: VolumeRange{-30, -6}, Outputs: []Output{
+		{Name: "Oak", CeilingDB: -3.5, LoudnessTarget: -20, VolumeDB: -12, Patient: VolumeRange{-30, -6}, Outputs: []Output{
 			{Name: "null", Type: OutputNull},
 		}},
 	}
@@ -69,7 +70,7 @@ rooms:
 		"rooms[1].ceiling":             "file " + file + ":14",
 		"rooms[1].volume":              "default",
 		"rooms[1].patient_volume.max":  "default",
-		"rooms[1].outputs[0].type":     "file " + file + ":15",
+		"rooms[1].outputs[0].type":     "file " + file + ":16",
 		"rooms[2]":                     "",
 	} {
 		if got := l.Origin(path); got != want {
@@ -95,7 +96,7 @@ func TestLoad_DefaultRooms(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", tc.file, err)
 		}
-		want := DefaultRooms(tc.wantCeiling)
+		want := DefaultRooms(tc.wantCeiling, -18)
 		if !reflect.DeepEqual(l.Config.Rooms, want) {
 			t.Errorf("%q: Rooms = %+v, want %+v", tc.file, l.Config.Rooms, want)
 		}
@@ -148,7 +149,7 @@ func TestLoad_RoomErrors(t *testing.T) {
 		{"rooms empty", "rooms: []\n",
 			`config: rooms: "[]" from file F:1 is not allowed (empty; leave rooms out for the default room): want a list of rooms, each a mapping with a name and outputs`},
 		{"room not a mapping", "rooms:\n  - Willow\n",
-			`config: rooms[0]: "Willow" from file F:2 is not allowed (not a mapping): want a mapping with name, ceiling, volume, patient_volume, outputs`},
+			`config: rooms[0]: "Willow" from file F:2 is not allowed (not a mapping): want a mapping with name, ceiling, loudness_target, volume, patient_volume, outputs`},
 		{"room without name", "rooms:\n  - outputs: [{type: file, path: /a.wav}]\n",
 			`config: rooms[0].name: not set in file F:2: want ` + allowedRoomName},
 		{"room name empty", "rooms:\n  - name: ''\n    outputs: [{type: null}]\n",
@@ -223,6 +224,8 @@ func TestLoad_RoomErrors(t *testing.T) {
 			`config: rooms[0].outputs[0].trim: ".nan" from file F:4 is not allowed (not a number): want a number from -60 to 0 (dB)`},
 		{"optional not a bool", roomsYAML("      - {type: null, optional: yes}\n"),
 			`config: rooms[0].outputs[0].optional: "yes" from file F:4 is not allowed (not true or false): want true or false`},
+		{"loudness target", "rooms:\n  - name: A\n    loudness_target: -3\n    outputs: [{type: null}]\n",
+			`config: rooms[0].loudness_target: "-3" from file F:3 is not allowed (out of range): want a number from -40 to -5 (LUFS)`},
 		{"error in the second room's output", "rooms:\n  - name: A\n    outputs: [{type: null}]\n  - name: B\n    outputs:\n      - type: null\n      - type: strem\n",
 			`config: rooms[1].outputs[1].type: "strem" from file F:7 is not allowed (unknown output type; did you mean "stream"?): want one of speaker, stream, file, null`},
 	} {

@@ -79,7 +79,8 @@ func (l *Loaded) appendRooms(root *yaml.Node) error {
 		patient := &yaml.Node{Kind: yaml.MappingNode}
 		outputs := &yaml.Node{Kind: yaml.SequenceNode}
 		if err := l.addValues(room, rp, []keyValue{
-			{"name", r.Name}, {"ceiling", numberValue(r.CeilingDB)}, {"volume", numberValue(r.VolumeDB)},
+			{"name", r.Name}, {"ceiling", numberValue(r.CeilingDB)}, {"loudness_target", numberValue(r.LoudnessTarget)},
+			{"volume", numberValue(r.VolumeDB)},
 		}); err != nil {
 			return err
 		}

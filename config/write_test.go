@@ -174,6 +174,7 @@ func TestLoaded_WriteYAML_Format(t *testing.T) {
 		"rooms: # default\n" +
 		"  - name: Room 1 # default\n" +
 		"    ceiling: -1 # default (audio.ceiling)\n" +
+		"    loudness_target: -18 # default (audio.loudness_target)\n" +
 		"    volume: -12 # default\n" +
 		"    patient_volume:\n" +
 		"      min: -30 # default\n" +

@@ -125,8 +125,8 @@ func DefaultRooms(ceilingDB, targetLUFS float64) []Room {
 		Name:           DefaultRoomName,
 		CeilingDB:      ceilingDB,
 		LoudnessTarget: targetLUFS,
-		VolumeDB:  DefaultVolumeDB,
-		Patient:   VolumeRange{MinDB: DefaultPatientMinDB, MaxDB: DefaultPatientMaxDB},
+		VolumeDB:       DefaultVolumeDB,
+		Patient:        VolumeRange{MinDB: DefaultPatientMinDB, MaxDB: DefaultPatientMaxDB},
 		Outputs: []Output{
 			{Name: string(OutputStream), Type: OutputStream, Bitrate: DefaultBitrate},
 			{Name: string(OutputSpeaker), Type: OutputSpeaker, Device: DefaultDevice, Optional: true},

@@ -96,7 +96,8 @@ var _ beep.StreamSeekCloser = (*Track)(nil)
 // with go-mp3; NewOpener's decodes MP3 with libmpg123 when the library
 // loads. An Opener is immutable and safe for concurrent use.
 type Opener struct {
-	mpg123 *mpg123Lib // nil: go-mp3
+	mpg123     *mpg123Lib     // nil: go-mp3
+	vorbisfile *vorbisfileLib // nil: oggvorbis
 }
 
 // NewOpener returns an Opener that decodes MP3 with libmpg123 (loaded once
@@ -105,7 +106,8 @@ type Opener struct {
 // libmpg123 is not used, for the caller to log once.
 func NewOpener() (*Opener, error) {
 	lib, err := defaultMPG123()
-	return &Opener{mpg123: lib}, err
+	vf, vfErr := defaultVorbisfile()
+	return &Opener{mpg123: lib, vorbisfile: vf}, errors.Join(err, vfErr)
 }
 
 // openerFor is NewOpener with the library at soname, loaded afresh (tests
@@ -160,6 +162,10 @@ func (o *Opener) Open(ctx context.Context, path string, s media.Stream, rate int
 		}
 		file, dec = d, d
 		reopen = func() (beep.StreamSeeker, error) { return d, d.restart() }
+	} else if s.Format == media.FormatOgg && o != nil && o.vorbisfile != nil {
+		if file, dec, srcRate, reopen, err = openVorbisfile(o.vorbisfile, f, path); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", path, err)
+		}
 	} else {
 		fi, err := f.Stat()
 		if err != nil {

@@ -45,35 +45,52 @@ func openTrackWith(tb testing.TB, o *Opener, path string, rate int) (*Track, med
 // mp3Decoders are the MP3 decoders the tests run on (see opener).
 func mp3Decoders() []string { return []string{"go-mp3", "libmpg123"} }
 
-// decodersFor is the subtest suffixes for path: one per MP3 decoder for an
-// MP3 file ("/go-mp3", "/libmpg123"), one ("") for the other formats.
+// oggDecoders are the Ogg Vorbis decoders the tests run on (see opener).
+func oggDecoders() []string { return []string{"oggvorbis", "libvorbisfile"} }
+
+// decodersFor is the subtest suffixes for path: one per decoder of its
+// format for MP3 ("/go-mp3", "/libmpg123") and Ogg ("/oggvorbis",
+// "/libvorbisfile"), one ("") for the other formats.
 func decodersFor(path string) []string {
-	if filepath.Ext(path) != ".mp3" {
+	var decs []string
+	switch filepath.Ext(path) {
+	case ".mp3":
+		decs = mp3Decoders()
+	case ".ogg":
+		decs = oggDecoders()
+	default:
 		return []string{""}
 	}
 	var out []string
-	for _, d := range mp3Decoders() {
+	for _, d := range decs {
 		out = append(out, "/"+d)
 	}
 	return out
 }
 
-// opener returns the Opener that decodes MP3 with decoder (one of
-// mp3Decoders); for libmpg123 the test skips, saying why, when the library
-// is not installed.
+// opener returns the Opener that decodes with decoder (one of mp3Decoders
+// or oggDecoders, or "" for NewOpener's); for libmpg123 and libvorbisfile
+// the test skips, saying why, when the library is not installed. The
+// pure-Go decoders' Opener is the zero Opener: pure Go for every format.
 func opener(tb testing.TB, decoder string) *Opener {
 	tb.Helper()
 	decoder = strings.TrimPrefix(decoder, "/")
-	if decoder == "" {
-		o, _ := NewOpener()
-		return o
-	}
-	if decoder == "go-mp3" {
-		return &Opener{}
-	}
 	o, err := NewOpener()
-	if err != nil {
-		tb.Skipf("libmpg123 is not installed (apt-get install libmpg123-0): %v", err)
+	switch decoder {
+	case "":
+		return o
+	case "go-mp3", "oggvorbis":
+		return &Opener{}
+	case "libmpg123":
+		if o.mpg123 == nil {
+			tb.Skipf("libmpg123 is not installed (apt-get install libmpg123-0): %v", err)
+		}
+	case "libvorbisfile":
+		if o.vorbisfile == nil {
+			tb.Skipf("libvorbisfile is not installed (apt-get install libvorbisfile3): %v", err)
+		}
+	default:
+		tb.Fatalf("no decoder %q", decoder)
 	}
 	return o
 }

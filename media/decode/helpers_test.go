@@ -45,35 +45,41 @@ func openTrackWith(tb testing.TB, o *Opener, path string, rate int) (*Track, med
 // mp3Decoders are the MP3 decoders the tests run on (see opener).
 func mp3Decoders() []string { return []string{"go-mp3", "libmpg123"} }
 
-// decodersFor is the subtest suffixes for path: one per MP3 decoder for an
-// MP3 file ("/go-mp3", "/libmpg123"), one ("") for the other formats.
+// flacDecoders are the FLAC decoders the tests run on (see opener).
+func flacDecoders() []string { return []string{"mewkiz", "libFLAC"} }
+
+// decodersFor is the subtest suffixes for path: one per decoder for an MP3
+// or FLAC file ("/go-mp3", "/libmpg123", "/mewkiz", "/libFLAC"), one ("")
+// for the other formats.
 func decodersFor(path string) []string {
-	if filepath.Ext(path) != ".mp3" {
+	decoders := map[string][]string{".mp3": mp3Decoders(), ".flac": flacDecoders()}[filepath.Ext(path)]
+	if decoders == nil {
 		return []string{""}
 	}
 	var out []string
-	for _, d := range mp3Decoders() {
+	for _, d := range decoders {
 		out = append(out, "/"+d)
 	}
 	return out
 }
 
-// opener returns the Opener that decodes MP3 with decoder (one of
-// mp3Decoders); for libmpg123 the test skips, saying why, when the library
-// is not installed.
+// opener returns the Opener that decodes with decoder (one of mp3Decoders
+// or flacDecoders; "" is NewOpener's); for libmpg123 and libFLAC the test
+// skips, saying why, when the library is not installed.
 func opener(tb testing.TB, decoder string) *Opener {
 	tb.Helper()
-	decoder = strings.TrimPrefix(decoder, "/")
-	if decoder == "" {
-		o, _ := NewOpener()
-		return o
-	}
-	if decoder == "go-mp3" {
-		return &Opener{}
-	}
 	o, err := NewOpener()
-	if err != nil {
-		tb.Skipf("libmpg123 is not installed (apt-get install libmpg123-0): %v", err)
+	switch strings.TrimPrefix(decoder, "/") {
+	case "go-mp3", "mewkiz":
+		return &Opener{}
+	case "libmpg123":
+		if o.mpg123 == nil {
+			tb.Skipf("libmpg123 is not installed (apt-get install libmpg123-0): %v", err)
+		}
+	case "libFLAC":
+		if o.flac == nil {
+			tb.Skipf("libFLAC is not installed (apt-get install libflac12): %v", err)
+		}
 	}
 	return o
 }

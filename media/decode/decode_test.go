@@ -214,6 +214,9 @@ func TestTrack_truncatedMidPlay(t *testing.T) {
 	tone := mediatest.Tone{SampleRate: 44100, Samples: 10 * 44100, Freq: 440}
 	for _, format := range []media.Format{media.FormatWAV, media.FormatFLAC} {
 		for _, dec := range decodersFor("x." + string(format)) {
+			if raceEnabled && dec == "/mewkiz" {
+				continue // slow under -race; the test runs on it without -race
+			}
 			t.Run(string(format)+dec, func(t *testing.T) { testTruncatedMidPlay(t, opener(t, dec), format, tone) })
 		}
 	}
@@ -246,6 +249,9 @@ func testTruncatedMidPlay(t *testing.T, o *Opener, format media.Format, tone med
 // readable.
 func TestTrack_removedMidPlay(t *testing.T) {
 	for _, dec := range flacDecoders() {
+		if raceEnabled && dec == "mewkiz" {
+			continue // slow under -race; the test runs on it without -race
+		}
 		t.Run(dec, func(t *testing.T) { testRemovedMidPlay(t, opener(t, dec)) })
 	}
 }

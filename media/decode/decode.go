@@ -5,9 +5,10 @@
 // MP3 decodes with libmpg123 (the decoder MPD uses), loaded at run time with
 // purego so CGO_ENABLED=0 builds keep working; where the library is missing
 // (Debian package libmpg123-0) MP3 decodes with go-mp3 instead, and
-// NewOpener says so. The other formats use beep's decoders (mewkiz/flac,
-// oggvorbis), except WAV, read directly (beep's wav decoder allocates on
-// every call). MP3 encoder delay and padding, as probed from the LAME tag
+// NewOpener says so. FLAC decodes likewise with libFLAC, the reference
+// decoder (Debian package libflac12), else with mewkiz/flac, and Ogg Vorbis
+// with libvorbisfile (libvorbisfile3), else with oggvorbis. WAV is read
+// directly (beep's wav decoder allocates on every call). MP3 encoder delay and padding, as probed from the LAME tag
 // (media.Stream.EncoderDelay and Padding), are trimmed here for both MP3
 // decoders (libmpg123's own gapless trimming is off, so both number samples
 // alike), so a Track is exactly media.Stream.Samples long at the source rate
@@ -30,11 +31,16 @@
 // validated every frame header and test-decoded the file's start (with
 // go-mp3), and because mpg123 is the long-fuzzed decoder MPD and most Linux
 // players ship. A file changed on disk after its probe is not re-validated.
+// The same holds for libFLAC, the reference decoder, and libvorbisfile,
+// both fuzzed continuously by OSS-Fuzz; they reopen the file by path (the
+// probe's file, unless replaced since).
 //
 // A Track belongs to one goroutine (the engine's decoder goroutine): it takes
-// no locks, and Stream allocates nothing after its first call (go-mp3,
-// mewkiz/flac and oggvorbis allocate inside themselves; libmpg123 and WAV
-// allocate nothing).
+// no locks but libFLAC's callback registry's (a map lookup per FLAC frame),
+// and Stream allocates nothing after its first call (go-mp3, mewkiz/flac and
+// oggvorbis allocate inside themselves; libmpg123, libvorbisfile and WAV
+// allocate nothing;
+// purego's callback dispatch allocates a few times per libFLAC frame).
 package decode
 
 import (
@@ -92,22 +98,27 @@ type Track struct {
 
 var _ beep.StreamSeekCloser = (*Track)(nil)
 
-// Opener opens files for playback. Its zero value (and nil) decodes MP3
-// with go-mp3; NewOpener's decodes MP3 with libmpg123 when the library
-// loads. An Opener is immutable and safe for concurrent use.
+// Opener opens files for playback. Its zero value (and nil) decodes every
+// format in pure Go (go-mp3, mewkiz/flac, oggvorbis); NewOpener's decodes MP3,
+// FLAC and Ogg Vorbis with libmpg123, libFLAC and libvorbisfile when those
+// libraries load. An Opener is immutable and safe for concurrent use.
 type Opener struct {
 	mpg123     *mpg123Lib     // nil: go-mp3
+	flac       *flacLib       // nil: mewkiz/flac
 	vorbisfile *vorbisfileLib // nil: oggvorbis
 }
 
 // NewOpener returns an Opener that decodes MP3 with libmpg123 (loaded once
 // per process; see MPG123Library), or, when the library cannot be loaded,
-// with go-mp3. The Opener works either way; a non-nil error says why
-// libmpg123 is not used, for the caller to log once.
+// with go-mp3; FLAC with libFLAC (FLACLibrary), else mewkiz/flac; and Ogg
+// Vorbis with libvorbisfile (VorbisfileLibrary), else oggvorbis. The Opener
+// works either way; a non-nil error says which libraries are not used and
+// why, for the caller to log once.
 func NewOpener() (*Opener, error) {
 	lib, err := defaultMPG123()
+	flacLib, flacErr := defaultFLAC()
 	vf, vfErr := defaultVorbisfile()
-	return &Opener{mpg123: lib, vorbisfile: vf}, errors.Join(err, vfErr)
+	return &Opener{mpg123: lib, flac: flacLib, vorbisfile: vf}, errors.Join(err, flacErr, vfErr)
 }
 
 // openerFor is NewOpener with the library at soname, loaded afresh (tests
@@ -166,6 +177,13 @@ func (o *Opener) Open(ctx context.Context, path string, s media.Stream, rate int
 		if file, dec, srcRate, reopen, err = openVorbisfile(o.vorbisfile, f, path); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", path, err)
 		}
+	} else if s.Format == media.FormatFLAC && o != nil && o.flac != nil {
+		var d *flacDecoder // owns f from here
+		if d, srcRate, err = newFLACDecoder(o.flac, f, path, s.Samples); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", path, err)
+		}
+		file, dec = d, d
+		reopen = func() (beep.StreamSeeker, error) { return d, d.restart() }
 	} else {
 		fi, err := f.Stat()
 		if err != nil {
@@ -192,7 +210,9 @@ func (o *Opener) Open(ctx context.Context, path string, s media.Stream, rate int
 	case media.FormatMP3:
 		src.preroll = mp3Preroll
 	case media.FormatFLAC:
-		src.seekLimit = s.Samples - flacTailGuard
+		if _, ok := dec.(*flacDecoder); !ok { // libFLAC seeks into the last frame
+			src.seekLimit = s.Samples - flacTailGuard
+		}
 	}
 	t := newTrack(src, s.SampleRate, rate)
 	t.file = file

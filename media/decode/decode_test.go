@@ -179,12 +179,18 @@ func testSeek(t *testing.T, o *Opener, path string, rate int, tolerance float64)
 // mewkiz/flac panics seeking into the last frame of a fixed-blocksize stream
 // through beep; a Track seeks there anyway.
 func TestTrack_SeekFLACNearEnd(t *testing.T) {
+	for _, dec := range flacDecoders() {
+		t.Run(dec, func(t *testing.T) { testSeekFLACNearEnd(t, opener(t, dec)) })
+	}
+}
+
+func testSeekFLACNearEnd(t *testing.T, o *Opener) {
 	// Longer than flacTailGuard, so that the guard has work to do.
 	tone := mediatest.Tone{SampleRate: 48000, Samples: 20*4096 + 1234, Freq: 440}
 	path := toneFile(t, media.FormatFLAC, tone)
-	full, _ := openTrack(t, path, 48000)
+	full, _ := openTrackWith(t, o, path, 48000)
 	want := collect(t, full, 4096, 1<<20)
-	tr, _ := openTrack(t, path, 48000)
+	tr, _ := openTrackWith(t, o, path, 48000)
 	for _, back := range []int{1000, 1, 1234, 1235, 4096 + 1234, 5000, 10} {
 		p := tr.Len() - back
 		if err := tr.Seek(p); err != nil {
@@ -207,36 +213,52 @@ func TestTrack_SeekFLACNearEnd(t *testing.T) {
 func TestTrack_truncatedMidPlay(t *testing.T) {
 	tone := mediatest.Tone{SampleRate: 44100, Samples: 10 * 44100, Freq: 440}
 	for _, format := range []media.Format{media.FormatWAV, media.FormatFLAC} {
-		t.Run(string(format), func(t *testing.T) {
-			path := toneFile(t, format, tone)
-			tr, _ := openTrack(t, path, 48000)
-			first := collect(t, tr, 1024, 48000)
-			fi, err := os.Stat(path)
-			if err != nil {
-				t.Fatal(err)
+		for _, dec := range decodersFor("x." + string(format)) {
+			if raceEnabled && dec == "/mewkiz" {
+				continue // slow under -race; the test runs on it without -race
 			}
-			if err := os.Truncate(path, fi.Size()/2); err != nil {
-				t.Fatal(err)
-			}
-			rest := collect(t, tr, 1024, 1<<22)
-			if got := len(first) + len(rest); got >= tr.Len()*3/4 {
-				t.Errorf("streamed %d of %d frames from a file cut in half", got, tr.Len())
-			}
-			if err := tr.Err(); err == nil || !strings.Contains(err.Error(), "of 441000") {
-				t.Errorf("Err() = %v, want the early end named", err)
-			}
-			if n, ok := tr.Stream(make([][2]float64, 10)); n != 0 || ok {
-				t.Errorf("Stream after the end = (%d, %v), want (0, false)", n, ok)
-			}
-		})
+			t.Run(string(format)+dec, func(t *testing.T) { testTruncatedMidPlay(t, opener(t, dec), format, tone) })
+		}
+	}
+}
+
+func testTruncatedMidPlay(t *testing.T, o *Opener, format media.Format, tone mediatest.Tone) {
+	path := toneFile(t, format, tone)
+	tr, _ := openTrackWith(t, o, path, 48000)
+	first := collect(t, tr, 1024, 48000)
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, fi.Size()/2); err != nil {
+		t.Fatal(err)
+	}
+	rest := collect(t, tr, 1024, 1<<22)
+	if got := len(first) + len(rest); got >= tr.Len()*3/4 {
+		t.Errorf("streamed %d of %d frames from a file cut in half", got, tr.Len())
+	}
+	if err := tr.Err(); err == nil || !strings.Contains(err.Error(), "of 441000") {
+		t.Errorf("Err() = %v, want the early end named", err)
+	}
+	if n, ok := tr.Stream(make([][2]float64, 10)); n != 0 || ok {
+		t.Errorf("Stream after the end = (%d, %v), want (0, false)", n, ok)
 	}
 }
 
 // A file removed while it plays plays to its end: the open file stays
 // readable.
 func TestTrack_removedMidPlay(t *testing.T) {
+	for _, dec := range flacDecoders() {
+		if raceEnabled && dec == "mewkiz" {
+			continue // slow under -race; the test runs on it without -race
+		}
+		t.Run(dec, func(t *testing.T) { testRemovedMidPlay(t, opener(t, dec)) })
+	}
+}
+
+func testRemovedMidPlay(t *testing.T, o *Opener) {
 	path := toneFile(t, media.FormatFLAC, mediatest.Tone{SampleRate: 44100, Samples: 5 * 44100})
-	tr, _ := openTrack(t, path, 48000)
+	tr, _ := openTrackWith(t, o, path, 48000)
 	first := collect(t, tr, 1024, 48000)
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)

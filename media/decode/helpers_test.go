@@ -48,28 +48,26 @@ func mp3Decoders() []string { return []string{"go-mp3", "libmpg123"} }
 // oggDecoders are the Ogg Vorbis decoders the tests run on (see opener).
 func oggDecoders() []string { return []string{"oggvorbis", "libvorbisfile"} }
 
+// flacDecoders are the FLAC decoders the tests run on (see opener).
+func flacDecoders() []string { return []string{"mewkiz", "libFLAC"} }
+
 // decodersFor is the subtest suffixes for path: one per decoder of its
-// format for MP3 ("/go-mp3", "/libmpg123") and Ogg ("/oggvorbis",
-// "/libvorbisfile"), one ("") for the other formats.
+// format for MP3 ("/go-mp3", "/libmpg123"), Ogg ("/oggvorbis",
+// "/libvorbisfile") and FLAC ("/mewkiz", "/libFLAC"), one ("") for WAV.
 func decodersFor(path string) []string {
-	var decs []string
-	switch filepath.Ext(path) {
-	case ".mp3":
-		decs = mp3Decoders()
-	case ".ogg":
-		decs = oggDecoders()
-	default:
+	decoders := map[string][]string{".mp3": mp3Decoders(), ".ogg": oggDecoders(), ".flac": flacDecoders()}[filepath.Ext(path)]
+	if decoders == nil {
 		return []string{""}
 	}
 	var out []string
-	for _, d := range decs {
+	for _, d := range decoders {
 		out = append(out, "/"+d)
 	}
 	return out
 }
 
-// opener returns the Opener that decodes with decoder (one of mp3Decoders
-// or oggDecoders, or "" for NewOpener's); for libmpg123 and libvorbisfile
+// opener returns the Opener that decodes with decoder (one of mp3Decoders,
+// oggDecoders or flacDecoders, or "" for NewOpener's); for the C libraries
 // the test skips, saying why, when the library is not installed. The
 // pure-Go decoders' Opener is the zero Opener: pure Go for every format.
 func opener(tb testing.TB, decoder string) *Opener {
@@ -79,7 +77,7 @@ func opener(tb testing.TB, decoder string) *Opener {
 	switch decoder {
 	case "":
 		return o
-	case "go-mp3", "oggvorbis":
+	case "go-mp3", "oggvorbis", "mewkiz":
 		return &Opener{}
 	case "libmpg123":
 		if o.mpg123 == nil {
@@ -88,6 +86,10 @@ func opener(tb testing.TB, decoder string) *Opener {
 	case "libvorbisfile":
 		if o.vorbisfile == nil {
 			tb.Skipf("libvorbisfile is not installed (apt-get install libvorbisfile3): %v", err)
+		}
+	case "libFLAC":
+		if o.flac == nil {
+			tb.Skipf("libFLAC is not installed (apt-get install libflac12): %v", err)
 		}
 	default:
 		tb.Fatalf("no decoder %q", decoder)

@@ -124,10 +124,14 @@ func playSession(ctx context.Context, e *env, ls liveSetup) int {
 	engDone, runDone := make(chan error, 1), make(chan error, 1)
 	go func() { engDone <- eng.Run(runCtx) }()
 	go func() { runDone <- runner.Run(runCtx) }() // recovers the room's live session first
-	// Both goroutines end with runCtx; wait for them whatever happens.
+	// Both goroutines end with runCtx; wait for them whatever happens. The
+	// runner returns an error only when it could not recover the room's
+	// session (or serve at all): say why.
 	defer func() {
 		stop()
-		<-runDone
+		if err := <-runDone; err != nil {
+			fmt.Fprintf(e.stderr, "%s: %v\n", cmd, err)
+		}
 		<-engDone
 	}()
 
@@ -183,11 +187,10 @@ func playSession(ctx context.Context, e *env, ls liveSetup) int {
 		case <-fadedOut:
 			return exitOK
 		case err := <-runDone:
-			runDone <- err // for the deferred wait
+			runDone <- err // the deferred wait reports it
 			if ctx.Err() != nil {
 				return exitInterrupt
 			}
-			fmt.Fprintf(e.stderr, "%s: %v\n", cmd, err)
 			return exitFailure
 		case err := <-engDone:
 			engDone <- err

@@ -21,10 +21,13 @@ import (
 	"attune/player/output"
 	"attune/player/stream"
 	"attune/player/timeline"
+	"attune/playlists"
 )
 
 type playOptions struct {
 	timeline, room, listen, speaker, stream, out *string
+	playlist, profile                            *string
+	doseNow                                      *bool
 }
 
 // defaultListen is where attune play serves a room's stream outputs.
@@ -33,11 +36,15 @@ const defaultListen = "127.0.0.1:8481"
 func playCommand() *command {
 	return &command{
 		name:    "play",
-		summary: "play a timeline live in a room: to its speakers, MP3 streams and files",
-		usage:   "--timeline FILE.json [--room NAME] [--listen ADDR] [--speaker DEVICE|none] [--stream ADDR] [--out FILE.wav]",
+		summary: "play a session (or a timeline) live in a room: to its speakers, MP3 streams and files",
+		usage: "--playlist NAME [--profile P] [--dose-now] | --timeline FILE.json | (neither: carry on the room's live session) " +
+			"[--room NAME] [--listen ADDR] [--speaker DEVICE|none] [--stream ADDR] [--out FILE.wav]",
 		flags: func(fs *flag.FlagSet) any {
 			return playOptions{
 				timeline: fs.String("timeline", "", "the timeline to play (JSON, see docs/timeline.md)"),
+				playlist: fs.String("playlist", "", "start a session of this stored playlist in the room, steered from stdin (see docs/sessions.md)"),
+				profile:  fs.String("profile", "", "with --playlist: the route profile (default: the playlist's own, else "+playlists.DefaultProfile+")"),
+				doseNow:  fs.Bool("dose-now", false, "with --playlist: the dose is given as the session starts"),
 				room:     fs.String("room", "", "the configured room to play in: its outputs, trims, ceiling and volume (default: the first room)"),
 				listen:   fs.String("listen", defaultListen, "serve the room's stream outputs at http://ADDR/NAME.mp3"),
 				speaker: fs.String("speaker", "", "ad hoc: play on this ALSA device (default, hw:1,0, …) or none, "+
@@ -50,13 +57,14 @@ func playCommand() *command {
 	}
 }
 
-// runPlay plays a timeline live until it ends or Ctrl-C (which fades out).
-// Lines on stdin steer it: pause, resume, skip, stop, seek 1m30s, volume -6,
-// quiet on|off, ceiling -3.
+// runPlay plays a session (live.go) or a timeline live until it ends or
+// Ctrl-C (which fades out). For a timeline, lines on stdin steer it: pause,
+// resume, skip, stop, seek 1m30s, volume -6, quiet on|off, ceiling -3.
 func runPlay(ctx context.Context, e *env, opts any, args []string) int {
 	o := opts.(playOptions)
-	if *o.timeline == "" || len(args) > 0 {
-		fmt.Fprintln(e.stderr, "attune play: give --timeline FILE.json (and optionally --room, --speaker, --stream, --out)")
+	if len(args) > 0 || *o.timeline != "" && *o.playlist != "" || *o.playlist == "" && (*o.profile != "" || *o.doseNow) {
+		fmt.Fprintln(e.stderr, "attune play: give --playlist NAME [--profile P] [--dose-now], or --timeline FILE.json, or neither to carry on "+
+			"the room's live session (and optionally --room, --speaker, --stream, --out)")
 		return exitUsage
 	}
 	room, ok := e.cfg.Config.Room(*o.room)
@@ -71,6 +79,9 @@ func runPlay(ctx context.Context, e *env, opts any, args []string) int {
 	outputs, listen := room.Outputs, *o.listen
 	if adHoc := adHocOutputs(o); adHoc != nil {
 		outputs, listen = adHoc, *o.stream
+	}
+	if *o.timeline == "" {
+		return runLiveSession(ctx, e, o, room, outputs, listen)
 	}
 	tl, code := readTimeline(e, "play", *o.timeline)
 	if code != exitOK {

@@ -18,22 +18,27 @@ import (
 	"attune/player"
 	"attune/player/output"
 	"attune/player/timeline"
+	"attune/playlists"
 )
 
 type renderOptions struct {
-	timeline, out *string
-	json          *bool
+	timeline, out             *string
+	playlist, profile, events *string
+	json                      *bool
 }
 
 func renderCommand() *command {
 	return &command{
 		name:    "render",
-		summary: "play a timeline offline, at full speed, into a WAV file",
-		usage:   "--timeline FILE.json --out FILE.wav",
+		summary: "play a timeline, or rehearse a whole session, offline at full speed into a WAV file",
+		usage:   "--timeline FILE.json --out FILE.wav | --playlist NAME [--profile P] [--events FILE.json] --out FILE.wav",
 		flags: func(fs *flag.FlagSet) any {
 			return renderOptions{
 				timeline: fs.String("timeline", "", "the timeline to play (JSON, see docs/timeline.md)"),
 				out:      fs.String("out", "", "the WAV file to write"),
+				playlist: fs.String("playlist", "", "rehearse a session of this stored playlist, from the dose (sample 0) to the end of observation, in the first room"),
+				profile:  fs.String("profile", "", "with --playlist: the route profile (default: the playlist's own, else "+playlists.DefaultProfile+")"),
+				events:   fs.String("events", "", "with --playlist: the scripted live events (JSON, see docs/sessions.md)"),
 				json:     fs.Bool("json", false, "print the render report as JSON"),
 			}
 		},
@@ -43,9 +48,13 @@ func renderCommand() *command {
 
 func runRender(ctx context.Context, e *env, opts any, args []string) int {
 	o := opts.(renderOptions)
-	if *o.timeline == "" || *o.out == "" || len(args) > 0 {
-		fmt.Fprintln(e.stderr, "attune render: give --timeline FILE.json and --out FILE.wav (and nothing else)")
+	if (*o.timeline == "") == (*o.playlist == "") || *o.out == "" || len(args) > 0 ||
+		*o.timeline != "" && (*o.profile != "" || *o.events != "") {
+		fmt.Fprintln(e.stderr, "attune render: give either --timeline FILE.json or --playlist NAME [--profile P] [--events FILE.json], and --out FILE.wav (and nothing else)")
 		return exitUsage
+	}
+	if *o.playlist != "" {
+		return runRenderSession(ctx, e, o)
 	}
 	tl, code := readTimeline(e, "render", *o.timeline)
 	if code != exitOK {
@@ -102,8 +111,7 @@ func renderTo(ctx context.Context, e *env, tl timeline.Timeline, opener timeline
 // gain, limiter — offline, into a WAV at path (through a temporary file, so a
 // failed or interrupted render never leaves a half file under that name).
 func renderFile(ctx context.Context, e *env, tl timeline.Timeline, opener timeline.Opener, path string) (timeline.Report, error) {
-	audio := e.cfg.Config.Audio
-	rate := audio.SampleRate
+	rate := e.cfg.Config.Audio.SampleRate
 	places, err := tl.Place(rate)
 	if err != nil {
 		return timeline.Report{}, err
@@ -112,48 +120,93 @@ func renderFile(ctx context.Context, e *env, tl timeline.Timeline, opener timeli
 	for _, p := range places {
 		end = max(end, p.End)
 	}
+	res, err := renderWAV(ctx, e, renderSetup{
+		ceilingDB: e.cfg.Config.Audio.Ceiling, opener: opener, frames: end,
+		cues: []player.Cue{
+			{At: 0, Cmd: player.Command{Op: player.OpLoad, Timeline: tl}},
+			{At: 0, Cmd: player.Command{Op: player.OpPlay}},
+		},
+	}, path)
+	return buildReport(rate, places, res.events, res.win), err
+}
 
+// renderSetup is what renderWAV plays: cues on the timeline's clock, through
+// an engine at the room's ceiling and volume, for frames samples of output.
+type renderSetup struct {
+	ceilingDB, volumeDB float64
+	opener              timeline.Opener
+	cues                []player.Cue
+	frames              int64
+}
+
+// renderResult is what the engine did: its events other than positions, in
+// order, and what was written.
+type renderResult struct {
+	events []player.Event
+	win    *window
+}
+
+// renderWAV runs the room's graph offline on s's cues into a WAV at path
+// (through a temporary file, renamed into place only when all went well).
+// The file's sample 0 is the timeline's clock 0.
+func renderWAV(ctx context.Context, e *env, s renderSetup, path string) (renderResult, error) {
+	audio := e.cfg.Config.Audio
+	rate := audio.SampleRate
+	res := renderResult{win: &window{n: s.frames}}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".render-*.wav")
 	if err != nil {
-		return timeline.Report{}, fmt.Errorf("create the output: %w", err)
+		return res, fmt.Errorf("create the output: %w", err)
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	wav, err := output.NewWAV(tmp, rate)
 	if err != nil {
-		return timeline.Report{}, err
+		return res, err
 	}
-	win := &window{sink: wav, n: end}
-	events := make(chan player.Event, 1<<14)
+	res.win.sink = wav
+	events := make(chan player.Event, 1<<12)
 	eng, err := player.New(player.Config{
 		Rate: rate, PauseFade: audio.PauseFade, SkipFade: audio.SkipFade, MaxSlew: audio.MaxSlew,
-		CeilingDB: audio.Ceiling, Opener: opener, Events: events,
-		Sinks: []player.SinkConfig{{Name: "file", Sink: win}},
+		CeilingDB: s.ceilingDB, VolumeDB: s.volumeDB, Opener: s.opener, Events: events,
+		Sinks: []player.SinkConfig{{Name: "file", Sink: res.win}},
 	})
 	if err != nil {
-		return timeline.Report{}, err
+		return res, err
 	}
+	// Render sends events on its own goroutine without blocking; this one
+	// keeps them all (but the once-a-second positions) however long the
+	// render, and ends when Render has returned and the channel is closed.
+	collected := make(chan []player.Event, 1)
+	go func() {
+		var evs []player.Event
+		for ev := range events {
+			if ev.Kind != player.EventPosition {
+				evs = append(evs, ev)
+			}
+		}
+		collected <- evs
+	}()
 	// The output lags the timeline by the limiter's lookahead: render that
 	// much longer and drop as much from the front, so the file's samples are
 	// the timeline's.
-	win.skip = int64(eng.Latency())
-	length := time.Duration(end+win.skip) * time.Second / time.Duration(rate)
-	err = eng.Render(ctx, length+time.Second/time.Duration(rate), []player.Cue{
-		{At: 0, Cmd: player.Command{Op: player.OpLoad, Timeline: tl}},
-		{At: 0, Cmd: player.Command{Op: player.OpPlay}},
-	})
+	res.win.skip = int64(eng.Latency())
+	length := time.Duration(s.frames+res.win.skip) * time.Second / time.Duration(rate)
+	err = eng.Render(ctx, length+time.Second/time.Duration(rate), s.cues)
 	close(events)
-	rep := buildReport(rate, places, events, win)
+	res.events = <-collected
+	if err == nil && eng.Dropped() > 0 {
+		err = fmt.Errorf("the render lost %d engine events", eng.Dropped())
+	}
 	if err != nil {
-		return rep, err
+		return res, err
 	}
 	if err := tmp.Close(); err != nil {
-		return rep, fmt.Errorf("write %s: %w", path, err)
+		return res, fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return rep, fmt.Errorf("write %s: %w", path, err)
+		return res, fmt.Errorf("write %s: %w", path, err)
 	}
-	return rep, nil
+	return res, nil
 }
 
 // window passes samples skip to skip+n of what it is given to sink, and
@@ -192,7 +245,7 @@ func (w *window) Paced() bool  { return false }
 func (w *window) Close() error { return w.sink.Close() }
 
 // buildReport says, per item, what was planned and what the engine did.
-func buildReport(rate int, places []timeline.Placement, events <-chan player.Event, win *window) timeline.Report {
+func buildReport(rate int, places []timeline.Placement, events []player.Event, win *window) timeline.Report {
 	rep := timeline.Report{Rate: rate, Frames: win.frames, Peak: win.peak, Clipped: win.clipped}
 	for _, p := range places {
 		rep.Items = append(rep.Items, timeline.ItemReport{
@@ -202,7 +255,7 @@ func buildReport(rate int, places []timeline.Placement, events <-chan player.Eve
 		})
 	}
 	sample := func(d time.Duration) int64 { return timeline.Samples(d, rate) }
-	for ev := range events {
+	for _, ev := range events {
 		if ev.Item < 0 || ev.Item >= len(rep.Items) {
 			continue
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"attune/player"
 	"attune/player/synth"
 	"attune/player/timeline"
 	"attune/playlists"
@@ -362,6 +363,43 @@ func (c *Core) entry(kind string, who Who, now time.Time, detail string) Entry {
 		}
 	}
 	return e
+}
+
+// Observed is the log entry for an engine event at wall time now: an item
+// that began sounding (KindItem) or failed (KindFailed, Detail: why); false
+// for other events. Track is the event's; Phase is that of the plan's item
+// playing the track at the event's position (the timeline's clock is the
+// drug clock, or the arrival's clock before the dose).
+func (c *Core) Observed(ev player.Event, now time.Time) (Entry, bool) {
+	kind, detail := KindItem, ""
+	switch ev.Kind {
+	case player.EventItemStarted:
+	case player.EventItemFailed:
+		kind = KindFailed
+		if ev.Err != nil {
+			detail = ev.Err.Error()
+		}
+	default:
+		return Entry{}, false
+	}
+	e := c.entry(kind, Who{Role: "system", Device: "engine"}, now, detail)
+	e.Track = ev.Track
+	items := c.st.Plan.Items
+	if c.rec.DosedAt.IsZero() {
+		items = c.st.Arrival
+	}
+	for i := len(items) - 1; i >= 0; i-- {
+		it := items[i]
+		track := it.Track
+		if it.Soundscape() {
+			track = synth.Track(synth.Kind(it.Fill))
+		}
+		if track == ev.Track && it.Start <= ev.Position+time.Second && ev.Position < it.End {
+			e.Phase = string(it.Phase)
+			break
+		}
+	}
+	return e, true
 }
 
 // soundingAt is the item the plan has sounding at now (the incoming one of

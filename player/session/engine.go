@@ -14,7 +14,15 @@ func (a Action) Commands() ([]player.Command, error) {
 	case OpLoad:
 		return []player.Command{{Op: player.OpLoad, Timeline: a.Timeline, At: a.At}}, nil
 	case OpCrossfade:
-		return []player.Command{{Op: player.OpCrossfade, Timeline: a.Timeline, At: a.At, Fade: a.Fade}}, nil
+		// A session crossfades only while it is not paused, and the
+		// engine may be stopped then (no arrival music before the dose, or
+		// a plan that ran out): a crossfade into a stopped engine only
+		// loads, so play follows it. While the engine plays, OpPlay changes
+		// nothing.
+		return []player.Command{
+			{Op: player.OpCrossfade, Timeline: a.Timeline, At: a.At, Fade: a.Fade},
+			{Op: player.OpPlay},
+		}, nil
 	case OpReplace:
 		return []player.Command{{Op: player.OpReplace, Timeline: a.Timeline, At: a.At}}, nil
 	case OpPlay:

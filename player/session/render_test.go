@@ -84,8 +84,8 @@ func firstAudible(out [][2]float64, from, f float64) float64 {
 	return -1
 }
 
-// A rehearsed session rendered through the engine: the journey audibly
-// starts within ±5 s of the marked onset, and a session paused and resumed
+// A rehearsed session rendered through the engine: the music starts at
+// the dose, the journey audibly starts within ±5 s of the marked onset, and a session paused and resumed
 // in settling still enters return where the drug clock says.
 func TestRehearse_rendered(t *testing.T) {
 	tracks := playlists.TrackMap{}
@@ -154,6 +154,11 @@ func TestRehearse_rendered(t *testing.T) {
 			}
 		}
 		return best
+	}
+	// The dose starts the music (there is no arrival phase, so the engine
+	// was stopped): settling fades in over the transition.
+	if got := audible(playlists.RoleSettling, 0); got < 0 || got > 5 {
+		t.Errorf("settling is audible at %.1f s, want from the dose on (within the 4 s transition)", got)
 	}
 	// The journey: planned at the onset, audible within ±5 s of it.
 	if got := audible(playlists.RoleJourney, 0); math.Abs(got-80) > 5 {

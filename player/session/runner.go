@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"attune/player"
 	"attune/playlists"
 )
 
@@ -20,6 +21,8 @@ type Store interface {
 	Create(ctx context.Context, r Record, first Entry) (int64, error)
 	Save(ctx context.Context, r Record, e Entry) error
 	Live(ctx context.Context) ([]Record, error)
+	// Log appends e to session id's log without changing its record.
+	Log(ctx context.Context, id int64, e Entry) error
 }
 
 // ErrNoSession is returned for commands while the room has no session.
@@ -165,6 +168,29 @@ func (r *Runner) Snapshot(ctx context.Context) (Record, playlists.Plan, bool, er
 		return nil
 	})
 	return rec, plan, ok, err
+}
+
+// Observe logs what the room's engine reports of the session's music: an
+// item that began sounding (KindItem) or failed (KindFailed). Other events,
+// and events while the room has no session, are ignored. It runs on Run's
+// goroutine like every command, so the log stays in order with them.
+func (r *Runner) Observe(ctx context.Context, ev player.Event) error {
+	if ev.Kind != player.EventItemStarted && ev.Kind != player.EventItemFailed {
+		return nil
+	}
+	return r.do(ctx, func(ctx context.Context) error {
+		if r.core == nil {
+			return nil
+		}
+		e, ok := r.core.Observed(ev, r.cfg.Now())
+		if !ok {
+			return nil
+		}
+		if err := r.cfg.Store.Log(ctx, r.core.Record().ID, e); err != nil {
+			return fmt.Errorf("room %q: log %s: %w", r.cfg.Room, e.Kind, err)
+		}
+		return nil
+	})
 }
 
 // act carries out actions; an engine error is logged, not returned: the

@@ -3,12 +3,15 @@ package session_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	mstore "attune/media/store"
+	"attune/player"
 	"attune/player/session"
 	sstore "attune/player/session/store"
 	"attune/playlists"
@@ -195,5 +198,66 @@ func TestRunner_storeFailure(t *testing.T) {
 	}
 	if rec, _, ok, _ := r.Snapshot(ctx); !ok || !rec.DosedAt.IsZero() {
 		t.Errorf("after the failed dose the session says dosed at %v", rec.DosedAt)
+	}
+}
+
+// What the engine reports of the session's music lands in its log: an item
+// that began sounding, with its phase, and a track that failed.
+func TestRunner_Observe(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+	r, st, stop := runner(t, filepath.Join(t.TempDir(), "attune.db"), &fakeEngine{}, clk)
+	defer stop()
+	// Before any session, events are ignored.
+	if err := r.Observe(ctx, player.Event{Kind: player.EventItemStarted, Track: "a"}); err != nil {
+		t.Fatalf("observe without a session: %v", err)
+	}
+	who := session.Who{Role: "therapist"}
+	if err := r.Start(ctx, testPlaylist(), playlists.DefaultProfiles()[0], who); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Do(ctx, session.Command{Kind: session.KindDose, Who: who}); err != nil {
+		t.Fatal(err)
+	}
+	_, plan, _, err := r.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var journey playlists.Item
+	for _, it := range plan.Items {
+		if it.Phase == playlists.RoleJourney {
+			journey = it
+			break
+		}
+	}
+	clk.add(journey.Start)
+	for _, ev := range []player.Event{
+		{Kind: player.EventPosition, Position: journey.Start},
+		{Kind: player.EventItemStarted, Track: journey.Track, Position: journey.Start},
+		{Kind: player.EventItemFailed, Track: journey.Track, Position: journey.Start, Err: errors.New("decode: bad frame")},
+	} {
+		if err := r.Observe(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec, _, _, _ := r.Snapshot(ctx)
+	es, err := st.Entries(ctx, rec.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range es[2:] {
+		got = append(got, fmt.Sprintf("%s %s %s %s %s", e.Kind, session.Clock(e.Clock), e.Phase, e.Track, e.Detail))
+	}
+	at := session.Clock(journey.Start)
+	want := []string{
+		fmt.Sprintf("item %s journey %s ", at, journey.Track),
+		fmt.Sprintf("failed %s journey %s decode: bad frame", at, journey.Track),
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("log after the dose:\n got %q\nwant %q", got, want)
+	}
+	if s := session.Summarize(es); len(s.Played) != 1 || s.Failed != 1 {
+		t.Errorf("summary: %d played, %d failed; want 1 and 1", len(s.Played), s.Failed)
 	}
 }

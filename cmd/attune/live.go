@@ -78,7 +78,7 @@ func runLiveSession(ctx context.Context, e *env, o playOptions, room config.Room
 		fmt.Fprintf(e.stderr, "%s: room %q, outputs %s, ceiling %g dBFS, volume %g dB\n",
 			cmd, room.Name, strings.Join(names, ", "), room.CeilingDB, ls.volumeDB)
 		ls.doseNow, ls.store, ls.sinks = *o.doseNow, sessions, sinks
-		ls.opener = &libraryOpener{tracks: lib, prober: pool}
+		ls.opener = &libraryOpener{tracks: lib, prober: pool, target: room.LoudnessTarget, ceiling: room.CeilingDB}
 		return playSession(ctx, e, ls)
 	})
 }

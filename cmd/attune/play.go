@@ -100,7 +100,8 @@ func runPlay(ctx context.Context, e *env, opts any, args []string) int {
 	fmt.Fprintf(e.stderr, "attune play: room %q, outputs %s, ceiling %g dBFS, volume %g dB\n",
 		room.Name, strings.Join(names, ", "), room.CeilingDB, room.VolumeDB)
 	return withStoreAndProbers(ctx, e, func(st *store.Store, pool *sandbox.Pool) int {
-		opener := &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline)}
+		opener := &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline),
+			target: room.LoudnessTarget, ceiling: room.CeilingDB}
 		return playLive(ctx, e, tl, opener, room, sinks)
 	})
 }

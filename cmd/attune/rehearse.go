@@ -113,7 +113,7 @@ func runRenderSession(ctx context.Context, e *env, o renderOptions) int {
 		b := c.Record().Boundaries
 		// To the end of observation and the fade-out that ends it.
 		frames := timeline.Samples(b.ObserveUntil+e.cfg.Config.Audio.PauseFade, rate)
-		opener := &libraryOpener{tracks: lib, prober: pool}
+		opener := &libraryOpener{tracks: lib, prober: pool, target: room.LoudnessTarget, ceiling: room.CeilingDB}
 		res, err := renderWAV(ctx, e, renderSetup{ceilingDB: room.CeilingDB, volumeDB: room.VolumeDB,
 			opener: opener, cues: cues, frames: frames}, *o.out)
 		if err != nil {

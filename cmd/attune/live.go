@@ -29,6 +29,7 @@ func cliWho() session.Who { return session.Who{Role: "therapist", Device: "cli"}
 // clear there is something to play.
 func runLiveSession(ctx context.Context, e *env, o playOptions, room config.Room, outputs []config.Output, listen string) int {
 	const cmd = "attune play"
+	warnDecoders(e)
 	return withStoreAndProbers(ctx, e, func(lib *store.Store, pool *sandbox.Pool) int {
 		sessions, err := sstore.Open(ctx, lib.DB())
 		if err != nil {

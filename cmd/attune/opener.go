@@ -186,3 +186,11 @@ func describePathError(err error) error {
 	}
 	return err
 }
+
+// warnDecoders says once, before playing, which native decoders are missing
+// (the pure-Go fallbacks cost several times the CPU).
+func warnDecoders(e *env) {
+	if _, err := decode.NewOpener(); err != nil {
+		fmt.Fprintf(e.stderr, "attune: %v (those formats decode in pure Go instead)\n", err)
+	}
+}

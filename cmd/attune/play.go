@@ -99,6 +99,7 @@ func runPlay(ctx context.Context, e *env, opts any, args []string) int {
 	}
 	fmt.Fprintf(e.stderr, "attune play: room %q, outputs %s, ceiling %g dBFS, volume %g dB\n",
 		room.Name, strings.Join(names, ", "), room.CeilingDB, room.VolumeDB)
+	warnDecoders(e)
 	return withStoreAndProbers(ctx, e, func(st *store.Store, pool *sandbox.Pool) int {
 		opener := &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline),
 			target: room.LoudnessTarget, ceiling: room.CeilingDB}

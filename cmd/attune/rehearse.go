@@ -86,6 +86,7 @@ func runRenderSession(ctx context.Context, e *env, o renderOptions) int {
 		}
 	}
 	room, _ := e.cfg.Config.Room("")
+	warnDecoders(e)
 	return withStoreAndProbers(ctx, e, func(lib *store.Store, pool *sandbox.Pool) int {
 		s, code := loadSessionSetup(ctx, e, cmd, lib, *o.playlist, *o.profile)
 		if code != exitOK {

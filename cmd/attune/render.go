@@ -60,6 +60,7 @@ func runRender(ctx context.Context, e *env, opts any, args []string) int {
 	if code != exitOK {
 		return code
 	}
+	warnDecoders(e)
 	return withStoreAndProbers(ctx, e, func(st *store.Store, pool *sandbox.Pool) int {
 		opener := &libraryOpener{tracks: st, prober: pool, base: filepath.Dir(*o.timeline),
 			target: e.cfg.Config.Audio.LoudnessTarget, ceiling: e.cfg.Config.Audio.Ceiling}

@@ -137,8 +137,8 @@ func (o *Opener) MP3Decoder() string {
 	return "go-mp3"
 }
 
-// Open opens the file at path with NewOpener's Opener: MP3 through
-// libmpg123 when it loads, else through go-mp3.
+// Open opens the file at path with NewOpener's Opener: MP3, FLAC and Ogg
+// Vorbis through their C libraries when they load, else in pure Go.
 func Open(ctx context.Context, path string, s media.Stream, rate int) (*Track, error) {
 	o, _ := NewOpener()
 	return o.Open(ctx, path, s, rate)

@@ -5,8 +5,9 @@
 // MP3 decodes with libmpg123 (the decoder MPD uses), loaded at run time with
 // purego so CGO_ENABLED=0 builds keep working; where the library is missing
 // (Debian package libmpg123-0) MP3 decodes with go-mp3 instead, and
-// NewOpener says so. FLAC decodes likewise with libFLAC, the reference
-// decoder (Debian package libflac12), else with mewkiz/flac, and Ogg Vorbis
+// NewOpener says so. FLAC decodes likewise with libsndfile (Debian package
+// libsndfile1), which decodes it with libFLAC, the reference decoder, else
+// with mewkiz/flac, and Ogg Vorbis
 // with libvorbisfile (libvorbisfile3), else with oggvorbis. WAV is read
 // directly (beep's wav decoder allocates on every call). MP3 encoder delay and padding, as probed from the LAME tag
 // (media.Stream.EncoderDelay and Padding), are trimmed here for both MP3
@@ -31,16 +32,15 @@
 // validated every frame header and test-decoded the file's start (with
 // go-mp3), and because mpg123 is the long-fuzzed decoder MPD and most Linux
 // players ship. A file changed on disk after its probe is not re-validated.
-// The same holds for libFLAC, the reference decoder, and libvorbisfile,
-// both fuzzed continuously by OSS-Fuzz; they reopen the file by path (the
-// probe's file, unless replaced since).
+// The same holds for libsndfile and the libFLAC it decodes with, and for
+// libvorbisfile, all fuzzed continuously by OSS-Fuzz; they reopen the file
+// by path (the probe's file, unless replaced since).
 //
 // A Track belongs to one goroutine (the engine's decoder goroutine): it takes
-// no locks but libFLAC's callback registry's (a map lookup per FLAC frame),
-// and Stream allocates nothing after its first call (go-mp3, mewkiz/flac and
-// oggvorbis allocate inside themselves; libmpg123, libvorbisfile and WAV
-// allocate nothing;
-// purego's callback dispatch allocates a few times per libFLAC frame).
+// no locks, and Stream allocates nothing after its first call with
+// libmpg123, libsndfile, libvorbisfile and WAV (go-mp3, mewkiz/flac and
+// oggvorbis allocate inside themselves). No C library calls back into Go:
+// purego's callback dispatch would allocate on every call.
 package decode
 
 import (
@@ -100,23 +100,23 @@ var _ beep.StreamSeekCloser = (*Track)(nil)
 
 // Opener opens files for playback. Its zero value (and nil) decodes every
 // format in pure Go (go-mp3, mewkiz/flac, oggvorbis); NewOpener's decodes MP3,
-// FLAC and Ogg Vorbis with libmpg123, libFLAC and libvorbisfile when those
+// FLAC and Ogg Vorbis with libmpg123, libsndfile and libvorbisfile when those
 // libraries load. An Opener is immutable and safe for concurrent use.
 type Opener struct {
 	mpg123     *mpg123Lib     // nil: go-mp3
-	flac       *flacLib       // nil: mewkiz/flac
+	flac       *sndfileLib    // nil: mewkiz/flac
 	vorbisfile *vorbisfileLib // nil: oggvorbis
 }
 
 // NewOpener returns an Opener that decodes MP3 with libmpg123 (loaded once
 // per process; see MPG123Library), or, when the library cannot be loaded,
-// with go-mp3; FLAC with libFLAC (FLACLibrary), else mewkiz/flac; and Ogg
+// with go-mp3; FLAC with libsndfile (SndfileLibrary), else mewkiz/flac; and Ogg
 // Vorbis with libvorbisfile (VorbisfileLibrary), else oggvorbis. The Opener
 // works either way; a non-nil error says which libraries are not used and
 // why, for the caller to log once.
 func NewOpener() (*Opener, error) {
 	lib, err := defaultMPG123()
-	flacLib, flacErr := defaultFLAC()
+	flacLib, flacErr := defaultSndfile()
 	vf, vfErr := defaultVorbisfile()
 	return &Opener{mpg123: lib, flac: flacLib, vorbisfile: vf}, errors.Join(err, flacErr, vfErr)
 }
@@ -178,8 +178,8 @@ func (o *Opener) Open(ctx context.Context, path string, s media.Stream, rate int
 			return nil, fmt.Errorf("decode %s: %w", path, err)
 		}
 	} else if s.Format == media.FormatFLAC && o != nil && o.flac != nil {
-		var d *flacDecoder // owns f from here
-		if d, srcRate, err = newFLACDecoder(o.flac, f, path, s.Samples); err != nil {
+		var d *sndfileDecoder // owns f from here
+		if d, srcRate, err = newSndfileDecoder(o.flac, f, path, s.Samples); err != nil {
 			return nil, fmt.Errorf("decode %s: %w", path, err)
 		}
 		file, dec = d, d
@@ -210,7 +210,7 @@ func (o *Opener) Open(ctx context.Context, path string, s media.Stream, rate int
 	case media.FormatMP3:
 		src.preroll = mp3Preroll
 	case media.FormatFLAC:
-		if _, ok := dec.(*flacDecoder); !ok { // libFLAC seeks into the last frame
+		if _, ok := dec.(*sndfileDecoder); !ok { // libsndfile seeks into the last frame
 			src.seekLimit = s.Samples - flacTailGuard
 		}
 	}

@@ -49,11 +49,11 @@ func mp3Decoders() []string { return []string{"go-mp3", "libmpg123"} }
 func oggDecoders() []string { return []string{"oggvorbis", "libvorbisfile"} }
 
 // flacDecoders are the FLAC decoders the tests run on (see opener).
-func flacDecoders() []string { return []string{"mewkiz", "libFLAC"} }
+func flacDecoders() []string { return []string{"mewkiz", "libsndfile"} }
 
 // decodersFor is the subtest suffixes for path: one per decoder of its
 // format for MP3 ("/go-mp3", "/libmpg123"), Ogg ("/oggvorbis",
-// "/libvorbisfile") and FLAC ("/mewkiz", "/libFLAC"), one ("") for WAV.
+// "/libvorbisfile") and FLAC ("/mewkiz", "/libsndfile"), one ("") for WAV.
 func decodersFor(path string) []string {
 	decoders := map[string][]string{".mp3": mp3Decoders(), ".ogg": oggDecoders(), ".flac": flacDecoders()}[filepath.Ext(path)]
 	if decoders == nil {
@@ -87,9 +87,9 @@ func opener(tb testing.TB, decoder string) *Opener {
 		if o.vorbisfile == nil {
 			tb.Skipf("libvorbisfile is not installed (apt-get install libvorbisfile3): %v", err)
 		}
-	case "libFLAC":
+	case "libsndfile":
 		if o.flac == nil {
-			tb.Skipf("libFLAC is not installed (apt-get install libflac12): %v", err)
+			tb.Skipf("libsndfile is not installed (apt-get install libsndfile1): %v", err)
 		}
 	default:
 		tb.Fatalf("no decoder %q", decoder)

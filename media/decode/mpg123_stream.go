@@ -38,13 +38,8 @@ type mpg123Decoder struct {
 	file    *os.File
 	fd      int32
 	len     int
-	pos     int64
-	ended   bool      // mpg123 said MPG123_DONE
-	err     error     // mpg123 failed
-	buf     []float32 // interleaved stereo, mpg123_read's output
-	off     int       // the next frame of buf Stream returns
-	have    int       // frames in buf
-	done    uintptr   // mpg123_read's size_t *done
+	chunk           // mpg123_read's output; ended: MPG123_DONE
+	done    uintptr // mpg123_read's size_t *done
 	args    [4]uintptr
 	cleanup runtime.Cleanup
 }
@@ -67,7 +62,7 @@ func newMPG123Decoder(lib *mpg123Lib, f *os.File, length int64) (*mpg123Decoder,
 	}
 	d := &mpg123Decoder{
 		lib: lib, mh: mh, file: f, fd: int32(f.Fd()), len: int(length),
-		buf: make([]float32, 2*mpg123Chunk),
+		chunk: chunk{buf: make([]float32, 2*mpg123Chunk)},
 	}
 	d.cleanup = runtime.AddCleanup(d, func(h mpg123Handle) {
 		h.lib.close(h.mh)
@@ -150,34 +145,13 @@ func (d *mpg123Decoder) restart() error {
 }
 
 // Stream returns up to len(samples) frames from the decoded buffer,
-// refilling it with one mpg123_read call when it is empty. The calls into C
-// are few and large on purpose: each goes through runtime.cgocall, and when
-// every P is busy the goroutine returning from one may wait for a P (up to
-// a scheduler time slice, 10 ms); one call per mpg123Chunk frames (0.37 s
-// at 44.1 kHz) keeps those waits rare on the engine's real-time goroutine.
+// refilling it with one mpg123_read call (mpg123Chunk frames, 0.37 s at
+// 44.1 kHz) when it is empty.
 func (d *mpg123Decoder) Stream(samples [][2]float64) (int, bool) {
 	if d.mh == 0 {
 		return 0, false
 	}
-	if d.off == d.have {
-		if d.err != nil || d.ended {
-			return 0, false
-		}
-		d.fill()
-		if d.off == d.have {
-			// Nothing decoded: the end or an error (reported now), or
-			// neither (source counts such stalls).
-			return 0, d.err == nil && !d.ended
-		}
-	}
-	n := min(len(samples), d.have-d.off)
-	b := d.buf[2*d.off : 2*(d.off+n)]
-	for i := range n {
-		samples[i] = [2]float64{float64(b[2*i]), float64(b[2*i+1])}
-	}
-	d.off += n
-	d.pos += int64(n)
-	return n, true
+	return d.serve(samples, d)
 }
 
 // fill decodes up to a buffer of frames with mpg123_read, noting the end

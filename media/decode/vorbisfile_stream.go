@@ -40,14 +40,9 @@ type vorbisfileDecoder struct {
 	len         int64
 	rate        int64 // the first section's; every section must have it
 	channels    int
-	left, right int   // the channels played on the left and right
-	link        int32 // the section channels belongs to
-	pos         int64
-	ended       bool           // ov_read_float returned 0
-	err         error          // libvorbisfile failed
-	buf         []float32      // interleaved stereo
-	off         int            // the next frame of buf Stream returns
-	have        int            // frames in buf
+	left, right int            // the channels played on the left and right
+	link        int32          // the section channels belongs to
+	chunk                      // ended: ov_read_float returned 0
 	pcm         unsafe.Pointer // ov_read_float's float ** (C memory)
 	bitstream   int32          // ov_read_float's int *bitstream
 	args        [4]uintptr
@@ -80,7 +75,7 @@ func newVorbisfileDecoder(lib *vorbisfileLib, path string) (*vorbisfileDecoder, 
 	if vf == nil {
 		return nil, 0, errors.New("libvorbisfile: calloc failed")
 	}
-	d := &vorbisfileDecoder{lib: lib, vf: vf, path: path, buf: make([]float32, 2*vorbisChunk)}
+	d := &vorbisfileDecoder{lib: lib, vf: vf, path: path, chunk: chunk{buf: make([]float32, 2*vorbisChunk)}}
 	if err := d.open(); err != nil {
 		lib.free(vf)
 		return nil, 0, err
@@ -160,30 +155,13 @@ func (d *vorbisfileDecoder) restart() error {
 }
 
 // Stream returns up to len(samples) frames from the decoded buffer,
-// refilling it when it is empty. As with libmpg123, the calls into C are
-// bunched (a fill makes one ov_read_float call per Vorbis packet, up to
-// vorbisChunk frames) so the engine's goroutine goes through them rarely.
+// refilling it when it is empty (one ov_read_float call per Vorbis packet,
+// up to vorbisChunk frames).
 func (d *vorbisfileDecoder) Stream(samples [][2]float64) (int, bool) {
 	if d.vf == nil {
 		return 0, false
 	}
-	if d.off == d.have {
-		if d.err != nil || d.ended {
-			return 0, false
-		}
-		d.fill()
-		if d.off == d.have {
-			return 0, d.err == nil && !d.ended
-		}
-	}
-	n := min(len(samples), d.have-d.off)
-	b := d.buf[2*d.off : 2*(d.off+n)]
-	for i := range n {
-		samples[i] = [2]float64{float64(b[2*i]), float64(b[2*i+1])}
-	}
-	d.off += n
-	d.pos += int64(n)
-	return n, true
+	return d.serve(samples, d)
 }
 
 // fill decodes into d.buf until it is full, the stream ends or fails.

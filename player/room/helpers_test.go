@@ -186,8 +186,8 @@ func newFixture(tb testing.TB, dir string, edit func(*room.Config)) *fixture {
 		VolumeDB: -12, PatientMinDB: -30, PatientMaxDB: -6,
 		Outputs: []room.Output{{Name: "speaker", Type: room.TypeSpeaker, Device: "hw:0"}, {Name: "null", Type: room.TypeNull}},
 		Opener:  sineOpener{tracks}, Store: f.store,
-		Tracks: func(context.Context, playlists.Playlist) (playlists.Tracks, error) { return tracks, nil },
-		Titles: func(id string) (string, string) { return "Title " + id, "Artist " + id },
+		Tracks:      func(context.Context, playlists.Playlist) (playlists.Tracks, error) { return tracks, nil },
+		Titles:      func(id string) (string, string) { return "Title " + id, "Artist " + id },
 		OpenSpeaker: speakers{"hw:0": f.speaker}.open,
 		OnChange: func(s room.State) {
 			select {

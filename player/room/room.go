@@ -124,10 +124,10 @@ type Room struct {
 
 	state atomic.Pointer[State] // the last published state
 
-	sessionPoke  chan struct{}      // buffered 1: the runner changed the session
-	syncReq      chan chan struct{} // refresh now and reply: Start and Do wait for it
-	notify       chan struct{}      // buffered 1: a new state for OnChange
-	loopDone     chan struct{}      // closed when the loop has returned
+	sessionPoke chan struct{}      // buffered 1: the runner changed the session
+	syncReq     chan chan struct{} // refresh now and reply: Start and Do wait for it
+	notify      chan struct{}      // buffered 1: a new state for OnChange
+	loopDone    chan struct{}      // closed when the loop has returned
 
 	// ctlMu serialises SetTrim and SetCeiling, so the engine and the
 	// settings see their changes in the same order.
@@ -152,12 +152,12 @@ func New(cfg Config) (*Room, error) {
 		return nil, err
 	}
 	r := &Room{
-		cfg:          cfg,
-		events:       make(chan player.Event, 256),
-		sessionPoke:  make(chan struct{}, 1),
-		syncReq:      make(chan chan struct{}),
-		notify:       make(chan struct{}, 1),
-		loopDone:     make(chan struct{}),
+		cfg:         cfg,
+		events:      make(chan player.Event, 256),
+		sessionPoke: make(chan struct{}, 1),
+		syncReq:     make(chan chan struct{}),
+		notify:      make(chan struct{}, 1),
+		loopDone:    make(chan struct{}),
 		set: settings{ceiling: cfg.CeilingDB, pmin: cfg.PatientMinDB, pmax: cfg.PatientMaxDB,
 			trims: make([]float64, len(cfg.Outputs))},
 	}

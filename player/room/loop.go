@@ -106,28 +106,18 @@ func (r *Room) onEvent(ctx context.Context, ls *loopState, ev player.Event) bool
 }
 
 // notifier calls OnChange with the newest state after each publication,
-// at most once per notifyEvery, until ctx ends.
+// until ctx ends. It does not wait between calls: the server's pushes must
+// follow a command within milliseconds. Publications made while OnChange
+// runs coalesce into one call (notify holds one poke).
 func (r *Room) notifier(ctx context.Context) {
-	var last time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.notify:
 		}
-		if r.cfg.OnChange == nil {
-			continue
+		if r.cfg.OnChange != nil {
+			r.cfg.OnChange(r.State())
 		}
-		if wait := notifyEvery - time.Since(last); wait > 0 {
-			t := time.NewTimer(wait)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-t.C:
-			}
-		}
-		last = time.Now()
-		r.cfg.OnChange(r.State())
 	}
 }

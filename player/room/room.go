@@ -54,10 +54,6 @@ const (
 	MinVolumeDB  = -80.0 // the lowest level a patient range may reach
 )
 
-// notifyEvery is the least time between two OnChange calls: changes in
-// between are coalesced into the next one.
-const notifyEvery = 100 * time.Millisecond
-
 // Output is one of the room's sinks.
 type Output struct {
 	Name     string

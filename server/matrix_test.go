@@ -233,9 +233,7 @@ func (f *matrixFixture) dialStatus(k callerKind, bearer bool, remote string) (in
 	if resp == nil {
 		f.t.Fatalf("dial /ws as %s: %v", k, err)
 	}
-	var b bytes.Buffer
-	_, _ = b.ReadFrom(resp.Body)
-	return resp.StatusCode, b.Bytes()
+	return resp.StatusCode, readAll(resp)
 }
 
 func (f *matrixFixture) wsURL() string { return "ws" + strings.TrimPrefix(f.ts.URL, "http") + "/ws" }

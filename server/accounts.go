@@ -100,11 +100,16 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request, c Caller) {
 	if c.Role == auth.Patient {
 		token, _, _ := credentials(r)
 		g, err := s.d.Auth.Patient(r.Context(), token)
-		if err != nil {
+		switch {
+		case errors.Is(err, auth.ErrNotFound), errors.Is(err, auth.ErrExpired):
+			// The grant ended since the caller was identified.
+			rep = meReply{}
+		case err != nil:
 			writeError(w, s.toError("look up the tablet's pairing", err))
 			return
+		default:
+			rep.Expires = timeOrNil(g.Expires)
 		}
-		rep.Expires = timeOrNil(g.Expires)
 	}
 	writeJSON(w, http.StatusOK, rep)
 }

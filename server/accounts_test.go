@@ -212,11 +212,11 @@ func TestServer_getMe(t *testing.T) {
 	if me := f.me(func(http.Header) {}); me != (meReply{}) {
 		t.Errorf("anonymous me: got %+v, want all empty", me)
 	}
-	me := f.me(func(h http.Header) { f.authorize(h, patientB, false) })
+	me := f.me(func(h http.Header) { f.authorize(h, asPatientB, false) })
 	if me.Role != auth.Patient || me.Room != roomB || me.Name != "" || me.Expires == nil || !me.Expires.Equal(f.now.Add(time.Hour)) {
 		t.Errorf("patient me: got %+v, want patient of %s expiring %v", me, roomB, f.now.Add(time.Hour))
 	}
-	if me := f.me(func(h http.Header) { f.authorize(h, admin, true) }); me.Role != auth.Admin || me.Name != adminName || me.Expires != nil {
+	if me := f.me(func(h http.Header) { f.authorize(h, asAdmin, true) }); me.Role != auth.Admin || me.Name != adminName || me.Expires != nil {
 		t.Errorf("admin me: got %+v, want admin %s without expiry", me, adminName)
 	}
 }

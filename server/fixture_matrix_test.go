@@ -23,18 +23,18 @@ import (
 type callerKind int
 
 const (
-	anonymous callerKind = iota
-	patientA             // a tablet paired to Room A
-	patientB             // a tablet paired to Room B
-	therapist
-	admin
+	asAnonymous callerKind = iota
+	asPatientA             // a tablet paired to Room A
+	asPatientB             // a tablet paired to Room B
+	asTherapist
+	asAdmin
 )
 
 func (k callerKind) String() string {
 	return [...]string{"anonymous", "patient A", "patient B", "therapist", "admin"}[k]
 }
 
-var allCallers = []callerKind{anonymous, patientA, patientB, therapist, admin}
+var allCallers = []callerKind{asAnonymous, asPatientA, asPatientB, asTherapist, asAdmin}
 
 // The fixture's accounts and rooms.
 const (
@@ -155,13 +155,13 @@ func (f *matrixFixture) freshUser() string {
 // that signs out never spoils the next one.
 func (f *matrixFixture) token(k callerKind) string {
 	switch k {
-	case patientA:
+	case asPatientA:
 		return f.auth.mintPatient("Room A", sessionA)
-	case patientB:
+	case asPatientB:
 		return f.auth.mintPatient("Room B", 8)
-	case therapist:
+	case asTherapist:
 		return f.auth.mintLogin(therapistName)
-	case admin:
+	case asAdmin:
 		return f.auth.mintLogin(adminName)
 	}
 	return ""
@@ -175,7 +175,7 @@ func (f *matrixFixture) authorize(h http.Header, k callerKind, bearer bool) {
 	case bearer && tok != "":
 		h.Set("Authorization", "Bearer "+tok)
 	case bearer:
-	case k == patientA || k == patientB:
+	case k == asPatientA || k == asPatientB:
 		h.Set("Origin", f.ts.URL)
 		h.Add("Cookie", (&http.Cookie{Name: PatientCookie, Value: tok}).String())
 	case tok != "":

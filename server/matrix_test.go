@@ -20,10 +20,10 @@ import (
 
 var (
 	everyone  = allCallers
-	anySigned = []callerKind{patientA, patientB, therapist, admin}
-	staffers  = []callerKind{therapist, admin}
-	admins    = []callerKind{admin}
-	inRoomA   = []callerKind{patientA, therapist, admin}
+	anySigned = []callerKind{asPatientA, asPatientB, asTherapist, asAdmin}
+	staffers  = []callerKind{asTherapist, asAdmin}
+	admins    = []callerKind{asAdmin}
+	inRoomA   = []callerKind{asPatientA, asTherapist, asAdmin}
 )
 
 // matrixReq is one route's request: a path and a body (nil, a string, or
@@ -40,11 +40,11 @@ type matrixCase struct {
 	req     func(f *matrixFixture) matrixReq
 }
 
-func at(path string) func(*matrixFixture) matrixReq {
+func matrixAt(path string) func(*matrixFixture) matrixReq {
 	return func(*matrixFixture) matrixReq { return matrixReq{path: path} }
 }
 
-func atWith(path string, body any) func(*matrixFixture) matrixReq {
+func matrixAtWith(path string, body any) func(*matrixFixture) matrixReq {
 	return func(*matrixFixture) matrixReq { return matrixReq{path: path, body: body} }
 }
 
@@ -65,17 +65,17 @@ func playlistBody(name string) map[string]any {
 // matrixCases has one case per route of routeTable.
 func matrixCases() map[string]matrixCase {
 	return map[string]matrixCase{
-		"GET /healthz": {everyone, at("/healthz")},
+		"GET /healthz": {everyone, matrixAt("/healthz")},
 		// From another machine: only an admin may scrape (loopback is
 		// checked in TestServer_metricsFromLoopback).
-		"GET /metrics": {admins, at("/metrics")},
+		"GET /metrics": {admins, matrixAt("/metrics")},
 
 		"POST /api/login": {everyone, func(f *matrixFixture) matrixReq {
 			return matrixReq{path: "/api/login", body: map[string]any{"name": f.freshUser(), "password": matrixPassword}}
 		}},
-		"POST /api/logout": {everyone, at("/api/logout")},
-		"GET /api/me":      {everyone, at("/api/me")},
-		"GET /api/setup":   {everyone, at("/api/setup")},
+		"POST /api/logout": {everyone, matrixAt("/api/logout")},
+		"GET /api/me":      {everyone, matrixAt("/api/me")},
+		"GET /api/setup":   {everyone, matrixAt("/api/setup")},
 		"POST /api/setup": {everyone, func(f *matrixFixture) matrixReq {
 			return matrixReq{path: "/api/setup", body: map[string]any{
 				"token": f.auth.newSetupToken(), "name": f.fresh("first"), "password": matrixPassword}}
@@ -87,7 +87,7 @@ func matrixCases() map[string]matrixCase {
 			}
 			return matrixReq{path: "/api/pair", body: map[string]any{"code": code}}
 		}},
-		"GET /api/users": {admins, at("/api/users")},
+		"GET /api/users": {admins, matrixAt("/api/users")},
 		"POST /api/users": {admins, func(f *matrixFixture) matrixReq {
 			return matrixReq{path: "/api/users", body: map[string]any{"name": f.fresh("new"), "role": "therapist", "password": matrixPassword}}
 		}},
@@ -96,31 +96,31 @@ func matrixCases() map[string]matrixCase {
 		}},
 		// The therapist's own password: admins may set anyone's, a
 		// therapist only their own (TestServer_putPassword covers others').
-		"PUT /api/users/{name}/password": {staffers, atWith("/api/users/"+therapistName+"/password",
+		"PUT /api/users/{name}/password": {staffers, matrixAtWith("/api/users/"+therapistName+"/password",
 			map[string]any{"password": "another long password"})},
 
-		"GET /ws":                          {anySigned, at("/ws")},
-		"GET /api/rooms":                   {staffers, at("/api/rooms")},
-		"GET /api/rooms/{room}":            {inRoomA, at("/api/rooms/" + roomA)},
-		"PATCH /api/rooms/{room}":          {admins, atWith("/api/rooms/"+roomA, map[string]any{"ceiling_db": -3})},
-		"POST /api/rooms/{room}/session":   {staffers, atWith("/api/rooms/"+roomA+"/session", map[string]any{"playlist": "Gentle", "profile": "intranasal"})},
-		"POST /api/rooms/{room}/commands":  {inRoomA, atWith("/api/rooms/"+roomA+"/commands", map[string]any{"id": "m1", "type": "pause"})},
-		"POST /api/rooms/{room}/pairing":   {staffers, at("/api/rooms/" + roomA + "/pairing")},
-		"GET /rooms/{room}/stream.mp3":     {inRoomA, at("/rooms/" + roomA + "/stream.mp3")},
-		"GET /api/profiles":                {staffers, at("/api/profiles")},
-		"POST /api/plan":                   {staffers, atWith("/api/plan", map[string]any{"playlist": "Gentle"})},
-		"GET /api/tracks":                  {staffers, at("/api/tracks")},
+		"GET /ws":                          {anySigned, matrixAt("/ws")},
+		"GET /api/rooms":                   {staffers, matrixAt("/api/rooms")},
+		"GET /api/rooms/{room}":            {inRoomA, matrixAt("/api/rooms/" + roomA)},
+		"PATCH /api/rooms/{room}":          {admins, matrixAtWith("/api/rooms/"+roomA, map[string]any{"ceiling_db": -3})},
+		"POST /api/rooms/{room}/session":   {staffers, matrixAtWith("/api/rooms/"+roomA+"/session", map[string]any{"playlist": "Gentle", "profile": "intranasal"})},
+		"POST /api/rooms/{room}/commands":  {inRoomA, matrixAtWith("/api/rooms/"+roomA+"/commands", map[string]any{"id": "m1", "type": "pause"})},
+		"POST /api/rooms/{room}/pairing":   {staffers, matrixAt("/api/rooms/" + roomA + "/pairing")},
+		"GET /rooms/{room}/stream.mp3":     {inRoomA, matrixAt("/rooms/" + roomA + "/stream.mp3")},
+		"GET /api/profiles":                {staffers, matrixAt("/api/profiles")},
+		"POST /api/plan":                   {staffers, matrixAtWith("/api/plan", map[string]any{"playlist": "Gentle"})},
+		"GET /api/tracks":                  {staffers, matrixAt("/api/tracks")},
 		"POST /api/tracks":                 {admins, uploadReq},
-		"GET /api/tracks/{id}":             {staffers, at("/api/tracks/t1")},
-		"PATCH /api/tracks/{id}":           {staffers, atWith("/api/tracks/t1", map[string]any{"intensity": 3})},
-		"GET /api/tracks/{id}/artwork":     {staffers, at("/api/tracks/t1/artwork")},
-		"GET /api/playlists":               {staffers, at("/api/playlists")},
-		"GET /api/playlists/{name}":        {staffers, at("/api/playlists/Gentle")},
-		"PUT /api/playlists/{name}":        {staffers, atWith("/api/playlists/Gentle", playlistBody("Gentle"))},
-		"GET /api/playlists/{name}/export": {staffers, at("/api/playlists/Gentle/export?format=json")},
-		"GET /api/sessions":                {staffers, at("/api/sessions")},
-		"GET /api/sessions/{id}":           {staffers, at("/api/sessions/1")},
-		"GET /api/sessions/{id}/log":       {staffers, at("/api/sessions/1/log?format=json")},
+		"GET /api/tracks/{id}":             {staffers, matrixAt("/api/tracks/t1")},
+		"PATCH /api/tracks/{id}":           {staffers, matrixAtWith("/api/tracks/t1", map[string]any{"intensity": 3})},
+		"GET /api/tracks/{id}/artwork":     {staffers, matrixAt("/api/tracks/t1/artwork")},
+		"GET /api/playlists":               {staffers, matrixAt("/api/playlists")},
+		"GET /api/playlists/{name}":        {staffers, matrixAt("/api/playlists/Gentle")},
+		"PUT /api/playlists/{name}":        {staffers, matrixAtWith("/api/playlists/Gentle", playlistBody("Gentle"))},
+		"GET /api/playlists/{name}/export": {staffers, matrixAt("/api/playlists/Gentle/export?format=json")},
+		"GET /api/sessions":                {staffers, matrixAt("/api/sessions")},
+		"GET /api/sessions/{id}":           {staffers, matrixAt("/api/sessions/1")},
+		"GET /api/sessions/{id}/log":       {staffers, matrixAt("/api/sessions/1/log?format=json")},
 		"DELETE /api/tracks/{id}": {admins, func(f *matrixFixture) matrixReq {
 			id := f.fresh("gone")
 			f.lib.add(id)
@@ -214,9 +214,9 @@ func checkAdmission(t testing.TB, k callerKind, allowed bool, status int, body [
 	case allowed && admittedWhileStub(status, body):
 	case allowed:
 		t.Errorf("%s: got %d %.200s, want success", k, status, body)
-	case k == anonymous && status != http.StatusUnauthorized:
+	case k == asAnonymous && status != http.StatusUnauthorized:
 		t.Errorf("%s: got %d %.200s, want 401", k, status, body)
-	case k != anonymous && status != http.StatusForbidden:
+	case k != asAnonymous && status != http.StatusForbidden:
 		t.Errorf("%s: got %d %.200s, want 403", k, status, body)
 	}
 }
@@ -233,7 +233,7 @@ func (f *matrixFixture) dialStatus(k callerKind, bearer bool, remote string) (in
 	if resp == nil {
 		f.t.Fatalf("dial /ws as %s: %v", k, err)
 	}
-	return resp.StatusCode, readAll(resp)
+	return resp.StatusCode, bodyOf(resp)
 }
 
 func (f *matrixFixture) wsURL() string { return "ws" + strings.TrimPrefix(f.ts.URL, "http") + "/ws" }
@@ -248,7 +248,7 @@ func TestServer_metricsFromLoopback(t *testing.T) {
 
 func TestServer_crossOriginPost(t *testing.T) {
 	f := newMatrixFixture(t, func(d *Deps) { d.Origins = []string{"https://console.clinic.lan"} })
-	tok := f.token(admin)
+	tok := f.token(asAdmin)
 	post := func(origin, name string) (*http.Response, []byte) {
 		req := f.request(http.MethodPost, "/api/users", map[string]any{"name": name, "role": "therapist", "password": matrixPassword})
 		req.AddCookie(&http.Cookie{Name: StaffCookie, Value: tok})

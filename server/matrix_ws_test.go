@@ -71,22 +71,22 @@ func TestServer_wsRoleMatrix(t *testing.T) {
 				h := http.Header{remoteHeader: {fmt.Sprintf("192.0.2.%d:40000", 50+10*mode+int(k))}}
 				f.authorize(h, k, bearer)
 				conn, resp, err := websocket.DefaultDialer.Dial(f.wsURL(), h)
-				if k == anonymous {
+				if k == asAnonymous {
 					if conn != nil {
 						_ = conn.Close()
 						t.Fatalf("anonymous upgrade succeeded, want 401")
 					}
 					if resp == nil || resp.StatusCode != http.StatusUnauthorized {
-						t.Fatalf("anonymous upgrade: got %v (%v), want 401", status(resp), err)
+						t.Fatalf("anonymous upgrade: got %v (%v), want 401", respStatus(resp), err)
 					}
 					return
 				}
 				if err != nil {
-					if resp != nil && admittedWhileStub(resp.StatusCode, readAll(resp)) {
+					if resp != nil && admittedWhileStub(resp.StatusCode, bodyOf(resp)) {
 						t.Logf("/ws is still a stub: the commands of %s were not sent", k)
 						return
 					}
-					t.Fatalf("upgrade as %s: %v (status %v)", k, err, status(resp))
+					t.Fatalf("upgrade as %s: %v (status %v)", k, err, respStatus(resp))
 				}
 				defer conn.Close()
 				for i, cmd := range wsCommands() {
@@ -109,7 +109,7 @@ func TestServer_wsRoleMatrix(t *testing.T) {
 						t.Errorf("%s as %s: got %s %s %q, want error forbidden", cmd.typ, k, rep.Type, rep.Code, rep.Message)
 					}
 				}
-				if k == patientA || k == patientB {
+				if k == asPatientA || k == asPatientB {
 					// A patient may leave the room out: it means its own.
 					if err := conn.WriteJSON(map[string]any{"id": "own", "type": "skip"}); err != nil {
 						t.Fatalf("send skip: %v", err)
@@ -160,7 +160,7 @@ func TestServer_wsCrossOrigin(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			h := http.Header{}
-			h.Add("Cookie", (&http.Cookie{Name: StaffCookie, Value: f.token(therapist)}).String())
+			h.Add("Cookie", (&http.Cookie{Name: StaffCookie, Value: f.token(asTherapist)}).String())
 			switch tc.origin {
 			case "self":
 				h.Set("Origin", f.ts.URL)
@@ -175,7 +175,7 @@ func TestServer_wsCrossOrigin(t *testing.T) {
 			if resp == nil {
 				t.Fatalf("dial: %v", err)
 			}
-			body := readAll(resp)
+			body := bodyOf(resp)
 			if admittedWhileStub(resp.StatusCode, body) {
 				t.Logf("/ws is still a stub: the upgrade's origin check is not built yet")
 				return
@@ -187,14 +187,14 @@ func TestServer_wsCrossOrigin(t *testing.T) {
 	}
 }
 
-func status(resp *http.Response) any {
+func respStatus(resp *http.Response) any {
 	if resp == nil {
 		return "no response"
 	}
 	return resp.StatusCode
 }
 
-func readAll(resp *http.Response) []byte {
+func bodyOf(resp *http.Response) []byte {
 	b, _ := io.ReadAll(resp.Body) // a short read only shortens the failure message
 	return b
 }

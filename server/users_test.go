@@ -10,7 +10,7 @@ import (
 
 func TestServer_getUsers(t *testing.T) {
 	f := newMatrixFixture(t)
-	resp, body := f.as(admin, http.MethodGet, "/api/users", nil)
+	resp, body := f.as(asAdmin, http.MethodGet, "/api/users", nil)
 	var users []userJSON
 	decodeBody(t, body, &users)
 	if resp.StatusCode != http.StatusOK || len(users) != 2 ||
@@ -37,7 +37,7 @@ func TestServer_postUser(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			f.t = t
-			resp, body := f.as(admin, http.MethodPost, "/api/users", tc.body)
+			resp, body := f.as(asAdmin, http.MethodPost, "/api/users", tc.body)
 			if resp.StatusCode != tc.want {
 				t.Errorf("POST /api/users: got %d %s, want %d", resp.StatusCode, body, tc.want)
 			}
@@ -56,17 +56,17 @@ func TestServer_deleteUser(t *testing.T) {
 		t.Helper()
 		return f.as(k, http.MethodDelete, "/api/users/"+name, nil)
 	}
-	if resp, body := del(admin, "nobody"); resp.StatusCode != http.StatusNotFound {
+	if resp, body := del(asAdmin, "nobody"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("delete an unknown user: got %d %s, want 404", resp.StatusCode, body)
 	}
 	dana := f.auth.mintLogin(therapistName)
-	if resp, body := del(admin, therapistName); resp.StatusCode != http.StatusNoContent || f.auth.hasUser(therapistName) {
+	if resp, body := del(asAdmin, therapistName); resp.StatusCode != http.StatusNoContent || f.auth.hasUser(therapistName) {
 		t.Errorf("delete %s: got %d %s, want 204 and the user gone", therapistName, resp.StatusCode, body)
 	}
 	if f.auth.loggedIn(dana) {
 		t.Errorf("the deleted user's login is still alive")
 	}
-	if resp, body := del(admin, adminName); resp.StatusCode != http.StatusConflict || !f.auth.hasUser(adminName) {
+	if resp, body := del(asAdmin, adminName); resp.StatusCode != http.StatusConflict || !f.auth.hasUser(adminName) {
 		t.Errorf("delete the last admin: got %d %s, want 409 and the admin kept", resp.StatusCode, body)
 	}
 
@@ -74,7 +74,7 @@ func TestServer_deleteUser(t *testing.T) {
 	if err := f.auth.AddUser(context.Background(), "fay", auth.Admin, matrixPassword); err != nil {
 		t.Fatal(err)
 	}
-	resp, body := del(admin, adminName)
+	resp, body := del(asAdmin, adminName)
 	if resp.StatusCode != http.StatusNoContent || f.auth.hasUser(adminName) {
 		t.Fatalf("an admin deletes themselves beside another admin: got %d %s, want 204", resp.StatusCode, body)
 	}
@@ -96,13 +96,13 @@ func TestServer_putPassword(t *testing.T) {
 		body   any
 		want   int
 	}{
-		{"therapist, own", therapist, therapistName, map[string]any{"password": pw}, http.StatusNoContent},
-		{"therapist, another's", therapist, "erin", map[string]any{"password": "mallory's password"}, http.StatusForbidden},
-		{"therapist, the admin's", therapist, adminName, map[string]any{"password": "mallory's password"}, http.StatusForbidden},
-		{"admin, another's", admin, "erin", map[string]any{"password": pw}, http.StatusNoContent},
-		{"weak", admin, "erin", map[string]any{"password": "short"}, http.StatusBadRequest},
-		{"unknown user", admin, "nobody", map[string]any{"password": pw}, http.StatusNotFound},
-		{"no body", admin, "erin", nil, http.StatusBadRequest},
+		{"therapist, own", asTherapist, therapistName, map[string]any{"password": pw}, http.StatusNoContent},
+		{"therapist, another's", asTherapist, "erin", map[string]any{"password": "mallory's password"}, http.StatusForbidden},
+		{"therapist, the admin's", asTherapist, adminName, map[string]any{"password": "mallory's password"}, http.StatusForbidden},
+		{"admin, another's", asAdmin, "erin", map[string]any{"password": pw}, http.StatusNoContent},
+		{"weak", asAdmin, "erin", map[string]any{"password": "short"}, http.StatusBadRequest},
+		{"unknown user", asAdmin, "nobody", map[string]any{"password": pw}, http.StatusNotFound},
+		{"no body", asAdmin, "erin", nil, http.StatusBadRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -93,6 +93,9 @@ type Command struct {
 	On bool
 	// DB is KindVolume's level.
 	DB float64
+	// Relative makes KindVolume's DB a step from the current level (the
+	// patient's softer/louder); the patient's range still applies.
+	Relative bool
 	// Why says why the session ends (KindEnd).
 	Why string
 }

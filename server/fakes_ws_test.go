@@ -353,3 +353,9 @@ func gauge(t testing.TB, g prometheus.Gauge) float64 {
 	}
 	return m.GetGauge().GetValue()
 }
+
+func (r *fakeRoom) trimOf(output string) (db float64, n int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.trims[output], len(r.trims)
+}

@@ -61,7 +61,7 @@ func (s *Store) NewPairingCode(ctx context.Context, room string, sessionID int64
 		return "", time.Time{}, fmt.Errorf("new pairing code for room %q: %w session id %d", room, ErrInvalid, sessionID)
 	}
 	now := s.now()
-	expires = now.Add(s.opts.PairTTL)
+	expires = now.Add(s.opts.PairTTL).UTC()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_pairing_codes WHERE room = ? OR expires_at <= ?`, room, nanos(now)); err != nil {
 			return fmt.Errorf("drop old codes: %w", err)

@@ -236,7 +236,10 @@ func (s *Store) Login(ctx context.Context, name, password, device string) (token
 		Scan(&u.Name, &role, &stored, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, _, err := s.verify(ctx, s.dummy, password); err != nil {
+		// Spend what checking a password costs (one argon2id derivation
+		// with the store's parameters), so that the time taken does not
+		// tell whether the user exists.
+		if _, err := s.hash(ctx, password); err != nil {
 			return "", User{}, fmt.Errorf("login: %w", err)
 		}
 		return "", User{}, fmt.Errorf("login: %w", ErrBadLogin)

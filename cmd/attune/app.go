@@ -63,6 +63,7 @@ func commands() []*command {
 		playCommand(),
 		renderCommand(),
 		sessionCommand(),
+		userCommand(),
 		configCommand(),
 		versionCommand(),
 		probeWorkerCommand(),

@@ -41,7 +41,7 @@ func TestLoad_Defaults(t *testing.T) {
 			PatientGrace: 30 * time.Minute,
 			SessionTTL:   12 * time.Hour,
 		},
-		Log:  Log{Level: slog.LevelInfo},
+		Log: Log{Level: slog.LevelInfo},
 		Rooms: []Room{{
 			Name: "Room 1", CeilingDB: -1, LoudnessTarget: -18, VolumeDB: -12, Patient: VolumeRange{MinDB: -30, MaxDB: -6},
 			Outputs: []Output{

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -36,6 +37,11 @@ type env struct {
 	cfg            *config.Loaded
 	// terminal reports whether stderr is a terminal (progress bars).
 	terminal bool
+	// log is the structured log on stderr, at log.level (info for commands
+	// without configuration): text on a terminal, JSON otherwise, secrets
+	// redacted. Long-running commands (serve) log here; one-shot commands
+	// print plain lines.
+	log *slog.Logger
 }
 
 // command is one subcommand.
@@ -123,6 +129,7 @@ func dispatch(ctx context.Context, cmd *command, path, args []string, stdin io.R
 		return exitUsage
 	}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, terminal: isTerminal(stderr)}
+	level := slog.LevelInfo
 	if cf != nil {
 		loaded, err := config.Load(cf.options())
 		if err != nil {
@@ -130,7 +137,9 @@ func dispatch(ctx context.Context, cmd *command, path, args []string, stdin io.R
 			return exitUsage
 		}
 		e.cfg = loaded
+		level = loaded.Config.Log.Level
 	}
+	e.log = newLogger(stderr, e.terminal, level)
 	return cmd.run(ctx, e, opts, fs.Args())
 }
 

@@ -14,8 +14,8 @@ import (
 
 	"attune/config"
 	mstore "attune/media/store"
-	"attune/playlists/plstore"
 	sstore "attune/player/session/store"
+	"attune/playlists/plstore"
 )
 
 // cardsText is /proc/asound/cards on a machine with two cards.

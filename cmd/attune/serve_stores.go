@@ -153,7 +153,9 @@ func (l *serveLibrary) Artwork(ctx context.Context, id string) ([]byte, string, 
 	defer f.Close()
 	m, err := tag.ReadFrom(f)
 	if err != nil {
-		return nil, "", fmt.Errorf("artwork of track %s: read its tags: %w", id, err)
+		// The probe saw a picture in a container dhowden/tag does not read
+		// (a WAV's id3 chunk): there is no artwork to show, not a failure.
+		return nil, "", fmt.Errorf("artwork of track %s: read its tags: %v: %w", id, err, media.ErrNotFound)
 	}
 	p := m.Picture()
 	if p == nil || len(p.Data) == 0 || len(p.Data) > maxArtwork {

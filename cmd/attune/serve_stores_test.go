@@ -265,6 +265,15 @@ func TestServeLibrary_Artwork(t *testing.T) {
 	if err != nil || !bytes.Equal(got, pic) || typ != "image/png" {
 		t.Errorf("Artwork: got %q %q %v, want the picture as image/png", got, typ, err)
 	}
+	// A picture the probe saw in a container the tag reader does not read.
+	wav, _ := s.lib.Track(ctx, ids["Alpha"])
+	odd := media.Track{ID: "76543210fedcba9876543210", Info: media.Info{Tags: media.Tags{HasPicture: true}}}
+	if _, err := s.st.AddTrack(ctx, odd, media.File{Path: wav.Path, TrackID: odd.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.lib.Artwork(ctx, odd.ID); !errors.Is(err, media.ErrNotFound) {
+		t.Errorf("Artwork from an unreadable tag: got %v, want ErrNotFound", err)
+	}
 	if _, _, err := s.lib.Artwork(ctx, "nope"); !errors.Is(err, media.ErrNotFound) {
 		t.Errorf("Artwork of an unknown track: got %v, want ErrNotFound", err)
 	}

@@ -238,4 +238,3 @@ func errorCode(body []byte) string {
 	}
 	return e.Error.Code
 }
-

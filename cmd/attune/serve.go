@@ -343,8 +343,6 @@ func (t *titleCache) get(id string) (title, artist string) {
 	return v[0], v[1]
 }
 
-
-
 // profiles returns the effective route profiles for the planner.
 func profiles(c config.Config) []playlists.Profile {
 	out := make([]playlists.Profile, 0, len(c.Profiles))

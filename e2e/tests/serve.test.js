@@ -53,7 +53,7 @@ test('the therapist starts a session and marks dose and onset', { skip }, async 
   await p.locator('#dose-state', { hasText: 'Dose given' }).waitFor({ timeout: 5000 });
   await p.click('#onset');
   await p.locator('#phase', { hasText: 'Journey' }).waitFor({ timeout: 5000 });
-  await p.locator('#log li', { hasText: 'onset' }).waitFor({ timeout: 5000 });
+  await p.locator('#log li[data-kind="onset"]').waitFor({ timeout: 5000 });
   assert.equal(await p.locator('#during-err').textContent(), '');
 });
 
@@ -74,13 +74,13 @@ test('a tablet pairs, pauses and skips; the console shows each within 1 s', { sk
 
   await tabletPage.locator('#pause').tap();
   await consolePage.locator('#pause', { hasText: 'Resume' }).waitFor({ timeout: 1000 });
-  await consolePage.locator('#log li', { hasText: 'pause' }).waitFor({ timeout: 1000 });
+  await consolePage.locator('#log li[data-kind="pause"]').waitFor({ timeout: 1000 });
   await tabletPage.locator('#pause', { hasText: 'Resume' }).waitFor({ timeout: 1000 });
 
   await tabletPage.locator('#pause').tap(); // resume, so the skip is heard
   await consolePage.locator('#pause', { hasText: 'Pause' }).waitFor({ timeout: 1000 });
   await tabletPage.locator('#skip').tap();
-  await consolePage.locator('#log li', { hasText: 'skip' }).waitFor({ timeout: 1000 });
+  await consolePage.locator('#log li[data-kind="skip"]').waitFor({ timeout: 1000 });
 });
 
 test('every page at 768×1024, 1024×768 and 1280×800', { skip }, async () => {

@@ -339,9 +339,17 @@ function tick() {
   tl.setClock(ms, running);
 }
 
+// Log kinds in plain words (player/session's Kind constants); others as sent.
+const KINDS = {
+  start: 'session set up', dose: 'dose given', onset: 'onset marked', extend: 'extend', shorten: 'shorten',
+  jump: 'jump', pause: 'pause', resume: 'resume', skip: 'skip', quiet: 'quiet', volume: 'volume',
+  item: 'track began', failed: 'track failed', end: 'session ended', recovered: 'recovered after a restart',
+};
+
 function logText(e) {
   const who = e.role ? `${e.role}${e.device ? ` (${e.device})` : ''}` : '';
-  return [who && `${who}:`, e.kind, e.detail && `— ${e.detail}`, e.phase && `· ${e.phase}`].filter(Boolean).join(' ');
+  const what = KINDS[e.kind] || e.kind;
+  return [who && `${who}:`, what, e.detail && `— ${e.detail}`, e.phase && `· ${e.phase}`].filter(Boolean).join(' ');
 }
 
 function addLog(e) {

@@ -42,6 +42,7 @@ export class MockAttune {
     this.commands = [];
     this.sockets = new Set(); // {ws, role}
     this.seq = 0;
+    this.down = false; // refuse WebSocket connections, as a network blip would
     this.room = {
       id: 'room-1', name: 'Room 1', engine: 'idle', volume_db: -12, ceiling_db: -1, patient_min_db: -30,
       patient_max_db: -6, quiet: false, show_titles: false, underruns: 0, listeners: 0,
@@ -49,6 +50,17 @@ export class MockAttune {
         { name: 'stream', type: 'stream', trim_db: -3, status: 'ok', underruns: 0, listeners: 0, error: '' }],
       session: null,
     };
+  }
+
+  /** Drops every WebSocket connection and refuses new ones until up(). */
+  blip() {
+    this.down = true;
+    for (const c of this.sockets) c.ws.close({ code: 1001, reason: 'gone' });
+    this.sockets.clear();
+  }
+
+  up() {
+    this.down = false;
   }
 
   patientView() {
@@ -136,7 +148,7 @@ export class MockAttune {
       }
     });
     await context.routeWebSocket(`${MOCK_URL.replace('http', 'ws')}/ws`, (ws) => {
-      if (!who.role) {
+      if (!who.role || this.down) {
         ws.close({ code: 1008, reason: 'unauthorized' });
         return;
       }

@@ -133,6 +133,30 @@ test('tablet: unpaired it asks calmly for a code; paired it steers the room', { 
   assert.ok(mock.commands.some((c) => c.role === 'patient' && c.type === 'skip'));
 });
 
+test('tablet: the breathing dot is still when reduced motion is asked for', { skip }, async () => {
+  const anim = () => tabletPage.evaluate(() => getComputedStyle(document.getElementById('breath')).animationName);
+  await tabletPage.locator('#pause').tap(); // resume: the dot breathes again
+  await tabletPage.locator('#breath[data-on="true"]').waitFor();
+  assert.equal(await anim(), 'breathe');
+  await tabletPage.emulateMedia({ reducedMotion: 'reduce' });
+  assert.equal(await anim(), 'none');
+  await tabletPage.emulateMedia({ reducedMotion: 'no-preference' });
+});
+
+test('tablet: through a network blip it shows a small note, reconnects and works again', { skip }, async () => {
+  mock.blip();
+  await tabletPage.locator('#conn').waitFor({ state: 'visible' });
+  assert.match(await tabletPage.locator('#conn').textContent(), /reconnecting/i);
+  assert.equal(await tabletPage.locator('#calm').isVisible(), false, 'no "ask for a new code" view for a blip');
+  mock.up();
+  await tabletPage.locator('#conn').waitFor({ state: 'hidden', timeout: 15000 });
+  await consolePage.locator('#conn[data-state="open"]').waitFor({ timeout: 15000 });
+  await tabletPage.locator('#quiet').tap();
+  await consolePage.locator('#quiet[aria-pressed="true"]').waitFor({ timeout: 1000 });
+  await tabletPage.locator('#quiet').tap();
+  await consolePage.locator('#quiet[aria-pressed="false"]').waitFor({ timeout: 1000 });
+});
+
 test('pages fit every size, with large enough targets', { skip }, async () => {
   const fresh = async (path) => {
     const ctx = await browser.newContext({ baseURL: MOCK_URL });

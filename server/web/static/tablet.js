@@ -133,8 +133,9 @@ async function main() {
       calm();
       return;
     }
-    // a short blip should not flash a note: show it only once the first retry fails
-    $('conn').hidden = ev.detail === 'open' || (ev.detail === 'connecting' && live.attempt <= 1);
+    // a short blip should not flash a note: show it only once the first
+    // reconnect has failed too (about 1.5 s without the server)
+    $('conn').hidden = ev.detail === 'open' || live.attempt < 2;
   });
   live.addEventListener('bye', (ev) => {
     if (/expired|signed out/i.test(ev.detail.reason)) calm();

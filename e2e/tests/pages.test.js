@@ -49,6 +49,12 @@ test('console: the timeline preview draws phases, tracks and the onset window', 
   assert.equal(await p.locator('#timeline .tl-onset-window').count(), 1, 'onset window');
   assert.match(await p.locator('#timeline .tl-role-journey').textContent(), /journey.*drone/, 'the journey phase shows its fit');
   assert.equal(await p.locator('input[name=playlist]:checked').getAttribute('value'), 'Gentle arc');
+  for (const size of SIZES) {
+    await p.setViewportSize(size);
+    await assertNoSidewaysScroll(p, `console before a session at ${size.width}×${size.height}`);
+    await shoot(p, 'mock-console-before');
+  }
+  await p.setViewportSize({ width: 1280, height: 800 });
 });
 
 test('console: typing the onset re-plans with it', { skip }, async () => {

@@ -43,6 +43,11 @@ test('a therapist signs in and previews the timeline', { skip }, async () => {
   await consolePage.locator('#timeline .tl-phase').first().waitFor({ timeout: 15000 });
   assert.ok((await consolePage.locator('#timeline .tl-phase').count()) >= 3, 'the preview has phase blocks');
   assert.ok((await consolePage.locator('#timeline .tl-item').count()) >= 3, 'the preview has track blocks');
+  for (const size of SIZES) {
+    await consolePage.setViewportSize(size);
+    await shoot(consolePage, 'console-before');
+  }
+  await consolePage.setViewportSize({ width: 1280, height: 800 });
 });
 
 test('the therapist starts a session and marks dose and onset', { skip }, async () => {

@@ -166,10 +166,9 @@ export class Timeline {
       const fit = phaseFit(ph, items);
       const t = el('title', {}, g);
       t.textContent = `${ph.role}: ${fmtClock(ph.start_ms)}–${fmtClock(ph.end_ms)} (${fit})`;
-      if (w > 48) {
-        text(g, x0 + 5, 74, ph.role, 'tl-label tl-strong');
-        text(g, x0 + 5, 91, fit, 'tl-label tl-fit');
-      }
+      // labels only where they fit (about 7 px a character at 12 px)
+      if (w > ph.role.length * 7.5 + 10) text(g, x0 + 5, 74, ph.role, 'tl-label tl-strong');
+      if (w > fit.length * 7 + 10) text(g, x0 + 5, 91, fit, 'tl-label tl-fit');
     }
 
     // track blocks

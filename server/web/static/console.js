@@ -1,7 +1,7 @@
 // console.js: the therapist console (/). Before a session: choose a
 // playlist and profile and preview the timeline; during it: steer the
 // session over the WebSocket; after it: the summary and the log's export.
-import { get, post, list, requireStaff, ApiError } from '/static/api.js';
+import { get, post, list, me, isStaff, requireStaff, ApiError } from '/static/api.js';
 import { Live } from '/static/ws.js';
 import { Timeline, fmtClock } from '/static/timeline.js';
 
@@ -27,7 +27,16 @@ const st = {
   details: new Map(), // playlist name → its track ids
 };
 
-const live = new Live();
+// A signed-out console (the login expired, or an admin removed the user)
+// goes back to the sign-in page instead of retrying forever.
+const live = new Live({
+  stillAllowed: async () => {
+    const u = await me();
+    if (isStaff(u.role)) return true;
+    location.replace('/login?next=' + encodeURIComponent(location.pathname + location.search));
+    return false;
+  },
+});
 const tl = new Timeline($('timeline'), { onOnset: (ms) => setOnset(ms) });
 
 function showError(id, err) {

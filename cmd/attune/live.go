@@ -116,7 +116,9 @@ func playSession(ctx context.Context, e *env, ls liveSetup) int {
 		return exitFailure
 	}
 	runner := session.NewRunner(session.RunnerConfig{
-		Room: ls.room.Name, Engine: session.PlayerEngine{Engine: eng}, Store: ls.store, Tracks: ls.tracks,
+		Room: ls.room.Name, Engine: session.PlayerEngine{Engine: eng}, Store: ls.store,
+		// attune play runs one session, whose tracks are loaded already.
+		Tracks: func(context.Context, playlists.Playlist) (playlists.Tracks, error) { return ls.tracks, nil },
 		Limits: roomLimits(e.cfg.Config, ls.room), Volume: ls.room.VolumeDB,
 		Log: slog.New(slog.NewTextHandler(e.stderr, nil)),
 	})

@@ -269,15 +269,26 @@ func (c *Core) skip(clock time.Duration, dosed bool) ([]Action, string, error) {
 	return acts, "", err
 }
 
-// volume sets the master volume; a patient's stays within the room's
-// range.
+// volume sets the master volume, or with cmd.Relative steps it from the
+// current one; a patient's stays within the room's range, and a patient's
+// step never moves the level the other way (a "softer" from below the
+// range's floor must not raise it to the floor).
 func (c *Core) volume(cmd Command) ([]Action, string, error) {
 	db := cmd.DB
-	if db != db || db > 0 || db < -80 {
+	if cmd.Relative {
+		if db != db || db < -80 || db > 80 {
+			return nil, "", fmt.Errorf("%w: volume step %v dB: want -80…80", ErrBadArgs, cmd.DB)
+		}
+		db = min(max(c.rec.VolumeDB+db, -80), 0)
+	} else if db != db || db > 0 || db < -80 {
 		return nil, "", fmt.Errorf("%w: volume %v dB: want -80…0", ErrBadArgs, cmd.DB)
 	}
 	if cmd.Who.Role == RolePatient {
 		db = min(max(db, c.lim.PatientMinDB), c.lim.PatientMaxDB)
+		cur := c.rec.VolumeDB
+		if cmd.Relative && (cmd.DB > 0 && db < cur || cmd.DB < 0 && db > cur) {
+			db = cur
+		}
 	}
 	c.rec.VolumeDB = db
 	return []Action{{Op: OpVolume, DB: db}}, VolumeDetail(db), nil

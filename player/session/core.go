@@ -91,8 +91,10 @@ type Command struct {
 	By time.Duration
 	// On is KindQuiet's direction.
 	On bool
-	// DB is KindVolume's level.
-	DB float64
+	// DB is KindVolume's level, or with Relative the step added to the
+	// session's current level (a patient's softer/louder).
+	DB       float64
+	Relative bool
 	// Why says why the session ends (KindEnd).
 	Why string
 }
@@ -170,6 +172,9 @@ func Restore(rec Record, tracks playlists.Tracks, lim Limits) (*Core, error) {
 	}
 	return c, nil
 }
+
+// SetLimits changes the room's limits from the next command on.
+func (c *Core) SetLimits(l Limits) { c.lim = l }
 
 // Record is the session as it must be stored now.
 func (c *Core) Record() Record { return c.rec }

@@ -218,6 +218,43 @@ func itemAt(items []playlists.Item, t time.Duration) *playlists.Item {
 	return nil
 }
 
+// A relative volume command steps from the session's level; a patient's
+// step stays within the range and never moves the level the other way.
+func TestCore_volumeRelative(t *testing.T) {
+	c := newCore(t) // -12 dB; the patient's range is -30…-6
+	for _, tc := range []struct {
+		name string
+		who  Who
+		step float64
+		want float64
+	}{
+		{"patient softer", patient, -3, -15},
+		{"patient louder", patient, 6, -9},
+		{"patient louder past the top", patient, 6, -6},
+		{"patient louder at the top", patient, 3, -6},
+		{"therapist louder above the range", therapist, 4, -2},
+		{"patient louder from above the range", patient, 3, -2},
+		{"patient softer from above the range", patient, -3, -6},
+		{"therapist far below the range", therapist, -40, -46},
+		{"patient softer from below the range", patient, -3, -46},
+		{"patient louder from below the range", patient, 3, -30},
+		{"therapist past full scale", therapist, 60, 0},
+		{"therapist past the floor", therapist, -80, -80},
+	} {
+		acts := apply(t, c, Command{Kind: KindVolume, Who: tc.who, DB: tc.step, Relative: true}, t0.Add(m))
+		if got := c.Record().VolumeDB; got != tc.want || acts[0].DB != tc.want {
+			t.Errorf("%s (%+g dB): got %v dB (action %v), want %v", tc.name, tc.step, got, acts[0].DB, tc.want)
+		}
+	}
+	if _, _, err := c.Apply(Command{Kind: KindVolume, Who: therapist, DB: 100, Relative: true}, t0.Add(m)); !errors.Is(err, ErrBadArgs) {
+		t.Errorf("a +100 dB step: got %v, want ErrBadArgs", err)
+	}
+	_, e, err := c.Apply(Command{Kind: KindVolume, Who: therapist, DB: 10, Relative: true}, t0.Add(m))
+	if err != nil || e.Detail != "-70.0 dB" {
+		t.Errorf("entry detail %q (%v), want the new level -70.0 dB", e.Detail, err)
+	}
+}
+
 func TestCore_volumeAndRoles(t *testing.T) {
 	c := newCore(t)
 	acts := apply(t, c, Command{Kind: KindVolume, Who: patient, DB: -3}, t0.Add(m))

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"attune/player"
@@ -31,17 +32,27 @@ var ErrNoSession = errors.New("the room has no session")
 // ErrBusy is returned when a session is started in a room that has one.
 var ErrBusy = errors.New("the room already has a session")
 
+// TrackLoader returns the facts of the tracks of playlist pl, for the
+// planner. The runner calls it when a session starts and when it recovers
+// one, so one runner serves sessions of any playlist.
+type TrackLoader func(ctx context.Context, pl playlists.Playlist) (playlists.Tracks, error)
+
 // RunnerConfig configures a Runner.
 type RunnerConfig struct {
 	Room   string
 	Engine Engine
 	Store  Store
-	Tracks playlists.Tracks
+	Tracks TrackLoader
 	Limits Limits
 	Volume float64 // the room's starting master volume, dB
 	// Now is the wall clock; nil means time.Now.
 	Now func() time.Time
 	Log *slog.Logger
+	// OnChange, if set, is called on the runner's goroutine after anything
+	// changed the session's record or plan: a start, every applied
+	// command, a recovery, the tick that ends a session, an observed item.
+	// It must not block: it holds up every command of the room.
+	OnChange func()
 }
 
 // Runner runs one room's sessions: its goroutine (Run) owns the session's
@@ -52,7 +63,13 @@ type Runner struct {
 	reqs chan func(ctx context.Context)
 	done chan struct{}
 
-	core *Core // owned by Run's goroutine
+	// limMu protects lim, which SetLimits changes from any goroutine and
+	// Run's goroutine hands to the session before each command.
+	limMu sync.Mutex
+	lim   Limits
+
+	core   *Core            // owned by Run's goroutine
+	tracks playlists.Tracks // core's playlist's tracks, owned by Run's goroutine
 }
 
 // NewRunner returns a runner for cfg.Room; call Run.
@@ -63,7 +80,29 @@ func NewRunner(cfg RunnerConfig) *Runner {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{cfg: cfg, reqs: make(chan func(context.Context)), done: make(chan struct{})}
+	return &Runner{cfg: cfg, reqs: make(chan func(context.Context)), done: make(chan struct{}), lim: cfg.Limits}
+}
+
+// SetLimits changes the room's limits (the patient's volume range, the
+// skip fade) from the next command on. Safe from any goroutine; it never
+// waits for the runner.
+func (r *Runner) SetLimits(l Limits) {
+	r.limMu.Lock()
+	r.lim = l
+	r.limMu.Unlock()
+}
+
+func (r *Runner) limits() Limits {
+	r.limMu.Lock()
+	defer r.limMu.Unlock()
+	return r.lim
+}
+
+// changed tells OnChange.
+func (r *Runner) changed() {
+	if r.cfg.OnChange != nil {
+		r.cfg.OnChange()
+	}
 }
 
 // Run recovers the room's live session, if the store has one, then serves
@@ -106,12 +145,17 @@ func (r *Runner) do(ctx context.Context, f func(ctx context.Context) error) erro
 }
 
 // Start sets up a session of pl under prof in the room.
+// The playlist's tracks are loaded first, off the runner's goroutine.
 func (r *Runner) Start(ctx context.Context, pl playlists.Playlist, prof playlists.Profile, who Who) error {
+	tracks, err := r.cfg.Tracks(ctx, pl)
+	if err != nil {
+		return fmt.Errorf("start a session in %q: tracks of playlist %q: %w", r.cfg.Room, pl.Name, err)
+	}
 	return r.do(ctx, func(ctx context.Context) error {
 		if r.core != nil {
 			return fmt.Errorf("start a session in %q: %w", r.cfg.Room, ErrBusy)
 		}
-		c, acts, e, err := New(r.cfg.Room, pl, prof, r.cfg.Tracks, r.cfg.Limits, r.cfg.Volume, who, r.cfg.Now())
+		c, acts, e, err := New(r.cfg.Room, pl, prof, tracks, r.limits(), r.cfg.Volume, who, r.cfg.Now())
 		if err != nil {
 			return err
 		}
@@ -120,8 +164,9 @@ func (r *Runner) Start(ctx context.Context, pl playlists.Playlist, prof playlist
 			return fmt.Errorf("start a session in %q: %w", r.cfg.Room, err)
 		}
 		c.SetID(id)
-		r.core = c
+		r.core, r.tracks = c, tracks
 		r.act(ctx, acts)
+		r.changed()
 		return nil
 	})
 }
@@ -133,13 +178,14 @@ func (r *Runner) Do(ctx context.Context, cmd Command) error {
 			return fmt.Errorf("%s in %q: %w", cmd.Kind, r.cfg.Room, ErrNoSession)
 		}
 		before := r.core.Record()
+		r.core.SetLimits(r.limits())
 		acts, e, err := r.core.Apply(cmd, r.cfg.Now())
 		if err != nil {
 			return err
 		}
 		if err := r.cfg.Store.Save(ctx, r.core.Record(), e); err != nil {
 			// Not stored, so not done: put the session back as it was.
-			c, rerr := Restore(before, r.cfg.Tracks, r.cfg.Limits)
+			c, rerr := Restore(before, r.tracks, r.limits())
 			if rerr == nil {
 				r.core = c
 			}
@@ -147,8 +193,9 @@ func (r *Runner) Do(ctx context.Context, cmd Command) error {
 		}
 		r.act(ctx, acts)
 		if r.core.Record().Status == StatusEnded {
-			r.core = nil
+			r.core, r.tracks = nil, nil
 		}
+		r.changed()
 		return nil
 	})
 }
@@ -189,6 +236,7 @@ func (r *Runner) Observe(ctx context.Context, ev player.Event) error {
 		if err := r.cfg.Store.Log(ctx, r.core.Record().ID, e); err != nil {
 			return fmt.Errorf("room %q: log %s: %w", r.cfg.Room, e.Kind, err)
 		}
+		r.changed()
 		return nil
 	})
 }
@@ -215,7 +263,8 @@ func (r *Runner) tick(ctx context.Context) {
 		r.cfg.Log.Error("store the end of a session", "room", r.cfg.Room, "err", err)
 	}
 	r.act(ctx, acts)
-	r.core = nil
+	r.core, r.tracks = nil, nil
+	r.changed()
 }
 
 // recover carries on the room's session that was live when attune stopped.
@@ -228,7 +277,11 @@ func (r *Runner) recover(ctx context.Context) error {
 		if rec.Room != r.cfg.Room {
 			continue
 		}
-		c, err := Restore(rec, r.cfg.Tracks, r.cfg.Limits)
+		tracks, err := r.cfg.Tracks(ctx, rec.Playlist)
+		if err != nil {
+			return fmt.Errorf("room %q: recover session %d: tracks of playlist %q: %w", r.cfg.Room, rec.ID, rec.Playlist.Name, err)
+		}
+		c, err := Restore(rec, tracks, r.limits())
 		if err != nil {
 			return fmt.Errorf("room %q: %w", r.cfg.Room, err)
 		}
@@ -238,8 +291,9 @@ func (r *Runner) recover(ctx context.Context) error {
 		}
 		r.act(ctx, acts)
 		if c.Record().Status != StatusEnded {
-			r.core = c
+			r.core, r.tracks = c, tracks
 		}
+		r.changed()
 		r.cfg.Log.Info("session recovered", "room", r.cfg.Room, "session", rec.ID, "detail", e.Detail)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -53,6 +54,12 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 
 func runner(t *testing.T, path string, eng session.Engine, clk *clock) (*session.Runner, *sstore.Store, func()) {
 	t.Helper()
+	return runnerWith(t, path, eng, clk, nil)
+}
+
+// runnerWith is runner with edit changing the configuration first.
+func runnerWith(t *testing.T, path string, eng session.Engine, clk *clock, edit func(*session.RunnerConfig)) (*session.Runner, *sstore.Store, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	db, err := mstore.OpenDB(ctx, path)
 	if err != nil {
@@ -66,8 +73,13 @@ func runner(t *testing.T, path string, eng session.Engine, clk *clock) (*session
 	for _, id := range []string{"a", "b", "c", "d", "e", "f"} {
 		tracks[id] = playlists.TrackInfo{Duration: 7 * time.Minute}
 	}
-	r := session.NewRunner(session.RunnerConfig{Room: "Room 1", Engine: eng, Store: st, Tracks: tracks,
-		Limits: session.Limits{PatientMinDB: -30, PatientMaxDB: -6, SkipFade: 4 * time.Second}, Volume: -12, Now: clk.now})
+	load := func(context.Context, playlists.Playlist) (playlists.Tracks, error) { return tracks, nil }
+	cfg := session.RunnerConfig{Room: "Room 1", Engine: eng, Store: st, Tracks: load,
+		Limits: session.Limits{PatientMinDB: -30, PatientMaxDB: -6, SkipFade: 4 * time.Second}, Volume: -12, Now: clk.now}
+	if edit != nil {
+		edit(&cfg)
+	}
+	r := session.NewRunner(cfg)
 	done := make(chan error, 1)
 	go func() { done <- r.Run(ctx) }()
 	return r, st, func() {
@@ -260,4 +272,60 @@ func TestRunner_Observe(t *testing.T) {
 	if s := session.Summarize(es); len(s.Played) != 1 || s.Failed != 1 {
 		t.Errorf("summary: %d played, %d failed; want 1 and 1", len(s.Played), s.Failed)
 	}
+}
+
+// OnChange is called after each change of the session, and only then;
+// SetLimits changes the patient's range from the next command on; a
+// playlist whose tracks cannot be loaded starts nothing.
+func TestRunner_OnChangeAndLimits(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)}
+	var changes atomic.Int64
+	r, _, stop := runnerWith(t, filepath.Join(t.TempDir(), "attune.db"), &fakeEngine{}, clk, func(c *session.RunnerConfig) {
+		c.OnChange = func() { changes.Add(1) }
+		load := c.Tracks
+		c.Tracks = func(ctx context.Context, pl playlists.Playlist) (playlists.Tracks, error) {
+			if pl.Name == "gone" {
+				return nil, errors.New("track a: not in the library")
+			}
+			return load(ctx, pl)
+		}
+	})
+	defer stop()
+	who := session.Who{Role: "therapist"}
+	patient := session.Who{Role: session.RolePatient}
+	gone := testPlaylist()
+	gone.Name = "gone"
+	if err := r.Start(ctx, gone, playlists.DefaultProfiles()[0], who); err == nil {
+		t.Fatal("start with tracks that cannot be loaded: got nil error")
+	}
+	if _, _, ok, _ := r.Snapshot(ctx); ok || changes.Load() != 0 {
+		t.Fatalf("after a failed start: session %v, %d changes; want none", ok, changes.Load())
+	}
+	step := func(what string, err error, want int64) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if got := changes.Load(); got != want {
+			t.Errorf("after %s: %d changes, want %d", what, got, want)
+		}
+	}
+	step("start", r.Start(ctx, testPlaylist(), playlists.DefaultProfiles()[0], who), 1)
+	step("dose", r.Do(ctx, session.Command{Kind: session.KindDose, Who: who}), 2)
+	if err := r.Do(ctx, session.Command{Kind: session.KindDose, Who: who}); !errors.Is(err, session.ErrDosed) {
+		t.Errorf("second dose: got %v, want ErrDosed", err)
+	}
+	step("a refused dose", nil, 2)
+	r.SetLimits(session.Limits{PatientMinDB: -40, PatientMaxDB: -20, SkipFade: 4 * time.Second})
+	step("patient volume", r.Do(ctx, session.Command{Kind: session.KindVolume, Who: patient, DB: -3}), 3)
+	if rec, _, _, _ := r.Snapshot(ctx); rec.VolumeDB != -20 {
+		t.Errorf("patient asks -3 dB under the range -40…-20: got %v dB, want -20", rec.VolumeDB)
+	}
+	step("patient softer", r.Do(ctx, session.Command{Kind: session.KindVolume, Who: patient, DB: -3, Relative: true}), 4)
+	if rec, _, _, _ := r.Snapshot(ctx); rec.VolumeDB != -23 {
+		t.Errorf("patient steps -3 dB from -20: got %v dB, want -23", rec.VolumeDB)
+	}
+	step("observed item", r.Observe(ctx, player.Event{Kind: player.EventItemStarted, Track: "a"}), 5)
+	step("end", r.Do(ctx, session.Command{Kind: session.KindEnd, Who: who}), 6)
 }

@@ -76,6 +76,7 @@ func commands() []*command {
 		renderCommand(),
 		sessionCommand(),
 		userCommand(),
+		serveCommand(),
 		configCommand(),
 		doctorCommand(),
 		versionCommand(),

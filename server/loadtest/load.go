@@ -1,4 +1,8 @@
-package main
+// Package loadtest puts a running attune daemon under the load of a busy
+// clinic and measures how it holds up: WebSocket clients connected, stream
+// listeners, a steady rate of control commands (cmd/attune-load is its
+// command line). It talks only to loopback addresses.
+package loadtest
 
 import (
 	"bytes"
@@ -23,12 +27,14 @@ type Config struct {
 	Addr           string // host:port of the daemon; a loopback address
 	User, Password string
 	Room           string // room id; "" for the first room
-	Playlist       string // started when the room has no session; "" for the first playlist
-	Clients        int
-	Listeners      int
-	Rate           float64 // commands per second
-	Duration       time.Duration
-	Progress       io.Writer // one line now and then; nil for none
+	// Playlist is started when the room has no session; "" for the first
+	// playlist, "-" for none (the commands need no session).
+	Playlist  string
+	Clients   int
+	Listeners int
+	Rate      float64 // commands per second
+	Duration  time.Duration
+	Progress  io.Writer // one line now and then; nil for none
 }
 
 // Run connects the clients and listeners, sends commands at cfg.Rate for
@@ -152,13 +158,16 @@ type apiClient struct {
 
 // prepareRoom picks the room and makes sure it has a session to steer.
 func (a apiClient) prepareRoom(ctx context.Context, room, playlist string) (string, error) {
-	var rooms []struct {
-		ID      string          `json:"id"`
-		Session json.RawMessage `json:"session"`
+	var list struct {
+		Rooms []struct {
+			ID      string          `json:"id"`
+			Session json.RawMessage `json:"session"`
+		} `json:"rooms"`
 	}
-	if err := doJSON(ctx, a.hc, http.MethodGet, a.base+"/api/rooms", a.token, nil, &rooms); err != nil {
+	if err := doJSON(ctx, a.hc, http.MethodGet, a.base+"/api/rooms", a.token, nil, &list); err != nil {
 		return "", fmt.Errorf("list rooms: %w", err)
 	}
+	rooms := list.Rooms
 	i := 0
 	if room != "" {
 		for i = 0; i < len(rooms) && rooms[i].ID != room; i++ {
@@ -168,16 +177,19 @@ func (a apiClient) prepareRoom(ctx context.Context, room, playlist string) (stri
 		return "", fmt.Errorf("no room %q", room)
 	}
 	room = rooms[i].ID
-	if s := rooms[i].Session; len(s) > 0 && string(s) != "null" {
+	if s := rooms[i].Session; len(s) > 0 && string(s) != "null" || playlist == "-" {
 		return room, nil
 	}
 	if playlist == "" {
-		var pls []struct {
-			Name string `json:"name"`
+		var pl struct {
+			Playlists []struct {
+				Name string `json:"name"`
+			} `json:"playlists"`
 		}
-		if err := doJSON(ctx, a.hc, http.MethodGet, a.base+"/api/playlists", a.token, nil, &pls); err != nil {
+		if err := doJSON(ctx, a.hc, http.MethodGet, a.base+"/api/playlists", a.token, nil, &pl); err != nil {
 			return "", fmt.Errorf("list playlists: %w", err)
 		}
+		pls := pl.Playlists
 		if len(pls) == 0 {
 			return "", errors.New("the room has no session and there are no playlists to start one (run attune serve --demo)")
 		}

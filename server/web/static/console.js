@@ -362,7 +362,9 @@ function logText(e) {
 }
 
 function addLog(e) {
-  const key = `${e.session}:${e.seq}`;
+  // Not by seq: live entries may arrive before the store numbers them
+  // (seq 0), and the backlog overlaps the live stream.
+  const key = `${e.session}:${e.kind}:${Date.parse(e.wall)}`;
   if (st.logSeen.has(key)) return;
   st.logSeen.add(key);
   if (e.kind === 'onset') st.onsetMarked = e.session;

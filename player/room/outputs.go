@@ -118,35 +118,53 @@ func (r *Room) outputIndex(name string) int {
 }
 
 // teeStore is the session store that also hands each stored log entry to
-// onEntry.
+// onEntry, numbered as the store numbered it when the store can say
+// (player/session/store can).
 type teeStore struct {
 	session.Store
 	onEntry func(session.Entry)
 }
 
+// lastSeqer is the store's numbering of log entries.
+type lastSeqer interface {
+	LastSeq(ctx context.Context, id int64) (int64, error)
+}
+
 func (t teeStore) Create(ctx context.Context, rec session.Record, first session.Entry) (int64, error) {
 	id, err := t.Store.Create(ctx, rec, first)
-	if err == nil && t.onEntry != nil {
-		first.Session = id
-		t.onEntry(first)
+	if err == nil {
+		t.hand(ctx, id, first)
 	}
 	return id, err
 }
 
 func (t teeStore) Save(ctx context.Context, rec session.Record, e session.Entry) error {
 	err := t.Store.Save(ctx, rec, e)
-	if err == nil && t.onEntry != nil {
-		e.Session = rec.ID
-		t.onEntry(e)
+	if err == nil {
+		t.hand(ctx, rec.ID, e)
 	}
 	return err
 }
 
 func (t teeStore) Log(ctx context.Context, id int64, e session.Entry) error {
 	err := t.Store.Log(ctx, id, e)
-	if err == nil && t.onEntry != nil {
-		e.Session = id
-		t.onEntry(e)
+	if err == nil {
+		t.hand(ctx, id, e)
 	}
 	return err
+}
+
+// hand gives onEntry the entry just stored for session id. Entries are
+// stored one at a time by the room's runner, so the newest is this one.
+func (t teeStore) hand(ctx context.Context, id int64, e session.Entry) {
+	if t.onEntry == nil {
+		return
+	}
+	e.Session = id
+	if ls, ok := t.Store.(lastSeqer); ok {
+		if n, err := ls.LastSeq(ctx, id); err == nil {
+			e.Seq = n
+		}
+	}
+	t.onEntry(e)
 }

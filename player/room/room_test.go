@@ -135,9 +135,12 @@ func TestRoom_sessionLifecycle(t *testing.T) {
 	}
 	f.mu.Lock()
 	items := 0
-	for _, e := range f.entries {
+	for i, e := range f.entries {
 		if e.Session == 0 {
 			t.Errorf("entry %+v without its session's id", e)
+		}
+		if want := int64(i + 1); e.Seq != want {
+			t.Errorf("entry %d (%s): Seq = %d, want %d (numbered as the stored log)", i, e.Kind, e.Seq, want)
 		}
 		if e.Kind == session.KindItem {
 			items++

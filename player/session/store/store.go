@@ -212,3 +212,15 @@ func appendEntry(ctx context.Context, tx *sql.Tx, id int64, e session.Entry) err
 		id, id, e.Wall.UnixNano(), int64(e.Clock), e.Dosed, e.Role, e.Device, e.Kind, e.Detail, e.Phase, e.Track)
 	return err
 }
+
+// LastSeq returns the sequence number of session id's newest log entry (0
+// when it has none): a caller that hands entries on as they are stored
+// numbers them as the log does.
+func (s *Store) LastSeq(ctx context.Context, id int64) (int64, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM session_log WHERE session_id = ?`, id).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("session %d: last log entry: %w", id, err)
+	}
+	return n, nil
+}

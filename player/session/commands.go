@@ -114,10 +114,10 @@ func (c *Core) onset(clock time.Duration) ([]Action, string, error) {
 	if late {
 		// The boundary already passed: the journey is playing; keep it.
 		acts, err := c.replanFrom(clock)
-		return acts, fmt.Sprintf("%s after the planned onset", clock-b.Onset), err
+		return acts, fmt.Sprintf("%s after the planned onset", (clock - b.Onset).Round(time.Second)), err
 	}
 	acts, err := c.freshFrom(clock, c.transition())
-	return acts, fmt.Sprintf("%s before the planned onset", b.Onset-clock), err
+	return acts, fmt.Sprintf("%s before the planned onset", (b.Onset - clock).Round(time.Second)), err
 }
 
 // freshFrom re-plans from clock with nothing kept sounding and crossfades

@@ -90,19 +90,6 @@ type planRequest struct {
 	EffectMS *int64 `json:"effect_ms"`
 }
 
-// planItemJSON is SESSION.items of docs/protocol.md.
-type planItemJSON struct {
-	Track     string         `json:"track"`
-	Title     string         `json:"title"`
-	Artist    string         `json:"artist"`
-	Phase     playlists.Role `json:"phase"`
-	StartMS   int64          `json:"start_ms"`
-	EndMS     int64          `json:"end_ms"`
-	FadeInMS  int64          `json:"fade_in_ms"`
-	FadeOutMS int64          `json:"fade_out_ms"`
-	Fill      playlists.Fill `json:"fill"`
-}
-
 type phaseFitJSON struct {
 	Role       playlists.Role `json:"role"`
 	StartMS    int64          `json:"start_ms"`
@@ -165,13 +152,13 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request, _ Caller) {
 		writeError(w, errorf(CodeBadRequest, "%v", err))
 		return
 	}
-	items := make([]planItemJSON, 0, len(plan.Items))
+	items := make([]roomItem, 0, len(plan.Items))
 	namer, _ := tracks.(trackNamer)
 	for _, it := range plan.Items {
-		ij := planItemJSON{Track: it.Track, Phase: it.Phase, StartMS: ms(it.Start), EndMS: ms(it.End),
+		ij := roomItem{Track: it.Track, Phase: it.Phase, StartMS: ms(it.Start), EndMS: ms(it.End),
 			FadeInMS: ms(it.FadeIn), FadeOutMS: ms(it.FadeOut)}
 		if it.Soundscape() {
-			ij.Fill = it.Fill
+			ij.Fill = string(it.Fill)
 		} else if namer != nil {
 			ij.Title, ij.Artist, _ = namer.TrackNames(it.Track)
 		} else if s.d.Library != nil {

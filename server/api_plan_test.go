@@ -48,7 +48,7 @@ type apiPlanReply struct {
 	Profile    string         `json:"profile"`
 	Boundaries boundariesJSON `json:"boundaries"`
 	Phases     []phaseFitJSON `json:"phases"`
-	Items      []planItemJSON `json:"items"`
+	Items      []roomItem     `json:"items"`
 }
 
 func TestServer_postPlan(t *testing.T) {
@@ -81,7 +81,7 @@ func TestServer_postPlan(t *testing.T) {
 		switch {
 		case it.Track == "b00000000000000000000002" && it.Title == "Deep Water" && it.Artist == "Attune Demo":
 			titled++
-		case it.Track == "" && it.Fill == playlists.FillDrone:
+		case it.Track == "" && it.Fill == string(playlists.FillDrone):
 			drones++
 		}
 		if it.EndMS <= it.StartMS {

@@ -85,21 +85,6 @@ func newSummaryJSON(s session.Summary) summaryOfJSON {
 	return j
 }
 
-// entryOfJSON is a log entry as the protocol's log message carries it.
-type entryOfJSON struct {
-	Seq     int64   `json:"seq"`
-	Session int64   `json:"session"`
-	Wall    *string `json:"wall"`
-	ClockMS int64   `json:"clock_ms"`
-	Dosed   bool    `json:"dosed"`
-	Role    string  `json:"role"`
-	Device  string  `json:"device"`
-	Kind    string  `json:"kind"`
-	Detail  string  `json:"detail"`
-	Phase   string  `json:"phase"`
-	Track   string  `json:"track"`
-}
-
 func (s *Server) getSessions(w http.ResponseWriter, r *http.Request, _ Caller) {
 	if s.d.Sessions == nil {
 		writeError(w, unavailable("session store"))
@@ -193,10 +178,9 @@ func (s *Server) getSessionLog(w http.ResponseWriter, r *http.Request, _ Caller)
 		}
 		attachment(w, "text/csv; charset=utf-8", name)
 	} else {
-		out := make([]entryOfJSON, 0, len(es))
+		out := make([]roomLogEntry, 0, len(es))
 		for _, e := range es {
-			out = append(out, entryOfJSON{Seq: e.Seq, Session: e.Session, Wall: timeOrNull(e.Wall), ClockMS: ms(e.Clock),
-				Dosed: e.Dosed, Role: e.Role, Device: e.Device, Kind: e.Kind, Detail: e.Detail, Phase: e.Phase, Track: e.Track})
+			out = append(out, logEntryView(e))
 		}
 		if err := json.NewEncoder(&buf).Encode(map[string]any{"session": id, "entries": out}); err != nil {
 			writeError(w, s.toError("write the session log", err))

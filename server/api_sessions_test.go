@@ -98,12 +98,12 @@ func TestServer_getSessionLog(t *testing.T) {
 		t.Fatalf("json: got %d %v", st, h)
 	}
 	var got struct {
-		Session int64         `json:"session"`
-		Entries []entryOfJSON `json:"entries"`
+		Session int64          `json:"session"`
+		Entries []roomLogEntry `json:"entries"`
 	}
 	apiDecode(t, b, &got)
 	if got.Session != 3 || len(got.Entries) != 7 || got.Entries[4].Device != "iPad" || got.Entries[4].ClockMS != 1200000 ||
-		got.Entries[0].ClockMS != -300000 || got.Entries[2].Wall != nil {
+		got.Entries[0].ClockMS != -300000 || !got.Entries[2].Wall.IsZero() {
 		t.Errorf("json entries: got %+v", got)
 	}
 	st, b, _ = e.do(t, apiTherapistToken, "GET", "/api/sessions/3/log?format=xml", nil, "")

@@ -80,6 +80,11 @@ type Config struct {
 	Library Library
 	// Audio configures the playback engine.
 	Audio Audio
+	// Server configures attune serve: where it listens, TLS, browser
+	// origins, upload and login limits.
+	Server Server
+	// Log configures logging.
+	Log Log
 	// Rooms are the treatment rooms (rooms, from the config file only):
 	// at least one; DefaultRooms if the file lists none.
 	Rooms []Room
@@ -324,6 +329,10 @@ func Load(opts Options) (*Loaded, error) {
 			return nil, &Error{Key: k.Name, Value: rawText(raw), Origin: o.String(), Allowed: k.Allowed, Reason: err.Error()}
 		}
 		l.origins[k.Name] = o
+	}
+
+	if err := checkServer(l); err != nil {
+		return nil, err
 	}
 
 	// Rooms come last: a room's ceiling defaults to audio.ceiling.

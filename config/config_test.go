@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -34,6 +35,13 @@ func TestLoad_Defaults(t *testing.T) {
 			// The ReplayGain 2.0 reference.
 			LoudnessTarget: -18,
 		},
+		Server: Server{
+			Listen:       "127.0.0.1:8480",
+			MaxUpload:    1 << 30,
+			PatientGrace: 30 * time.Minute,
+			SessionTTL:   12 * time.Hour,
+		},
+		Log: Log{Level: slog.LevelInfo},
 		Rooms: []Room{{
 			Name: "Room 1", CeilingDB: -1, LoudnessTarget: -18, VolumeDB: -12, Patient: VolumeRange{MinDB: -30, MaxDB: -6},
 			Outputs: []Output{
@@ -112,41 +120,63 @@ type layerCase struct {
 	vals [3]string
 	want [3]any
 	get  func(Config) any
+	// env is set besides, for keys that need a partner (server.tls_cert
+	// needs server.tls_key).
+	env map[string]string
 }
 
 func layerCases() []layerCase {
 	return []layerCase{
 		{"data_dir", [3]string{"/f", "/e", "/g"}, [3]any{"/f", "/e", "/g"},
-			func(c Config) any { return c.DataDir }},
+			func(c Config) any { return c.DataDir }, nil},
 		{"library.dir", [3]string{"/f", "rel", "~/g"}, [3]any{"/f", "WORK/rel", "HOME/g"},
-			func(c Config) any { return c.Library.Dir }},
+			func(c Config) any { return c.Library.Dir }, nil},
 		{"library.watch", [3]string{"[/f1, /f2]", "/e1::/e2", "/g"},
 			[3]any{[]string{"/f1", "/f2"}, []string{"/e1", "/e2"}, []string{"/g"}},
-			func(c Config) any { return c.Library.Watch }},
+			func(c Config) any { return c.Library.Watch }, nil},
 		{"library.max_file_size", [3]string{"2048", "500MB", "512KiB"}, [3]any{int64(2048), int64(500e6), int64(512 << 10)},
-			func(c Config) any { return c.Library.MaxFileSize }},
+			func(c Config) any { return c.Library.MaxFileSize }, nil},
 		{"library.workers", [3]string{"2", "3", "256"}, [3]any{2, 3, 256},
-			func(c Config) any { return c.Library.Workers }},
+			func(c Config) any { return c.Library.Workers }, nil},
 		{"library.probe_timeout", [3]string{"2s", "3m", "45s"},
 			[3]any{2 * time.Second, 3 * time.Minute, 45 * time.Second},
-			func(c Config) any { return c.Library.ProbeTimeout }},
+			func(c Config) any { return c.Library.ProbeTimeout }, nil},
 		{"audio.sample_rate", [3]string{"44100", "96000", "8000"}, [3]any{44100, 96000, 8000},
-			func(c Config) any { return c.Audio.SampleRate }},
+			func(c Config) any { return c.Audio.SampleRate }, nil},
 		{"audio.pause_fade", [3]string{"500ms", "3s", "30s"},
 			[3]any{500 * time.Millisecond, 3 * time.Second, 30 * time.Second},
-			func(c Config) any { return c.Audio.PauseFade }},
+			func(c Config) any { return c.Audio.PauseFade }, nil},
 		{"audio.skip_fade", [3]string{"100ms", "1.5s", "10s"},
 			[3]any{100 * time.Millisecond, 1500 * time.Millisecond, 10 * time.Second},
-			func(c Config) any { return c.Audio.SkipFade }},
+			func(c Config) any { return c.Audio.SkipFade }, nil},
 		// A YAML float, a decimal string and a whole number.
 		{"audio.max_slew", [3]string{"4.5", "12", "0.5"}, [3]any{4.5, 12.0, 0.5},
-			func(c Config) any { return c.Audio.MaxSlew }},
+			func(c Config) any { return c.Audio.MaxSlew }, nil},
 		// A YAML int, a negative decimal string and the upper bound.
 		{"audio.ceiling", [3]string{"-6", "-0.5", "0"}, [3]any{-6.0, -0.5, 0.0},
-			func(c Config) any { return c.Audio.Ceiling }},
+			func(c Config) any { return c.Audio.Ceiling }, nil},
 		// Both bounds and a decimal.
 		{"audio.loudness_target", [3]string{"-40", "-23.5", "-5"}, [3]any{-40.0, -23.5, -5.0},
-			func(c Config) any { return c.Audio.LoudnessTarget }},
+			func(c Config) any { return c.Audio.LoudnessTarget }, nil},
+		{"server.listen", [3]string{"'0.0.0.0:80'", ":8480", "[::1]:0"}, [3]any{"0.0.0.0:80", ":8480", "[::1]:0"},
+			func(c Config) any { return c.Server.Listen }, nil},
+		// Origins are normalized as browsers send them: lower case, no
+		// default port, no duplicates.
+		{"server.origins", [3]string{"[https://Attune.Clinic.LAN, 'http://10.0.0.5:8480']", "https://a.lan:443, http://b.lan:81,https://a.lan", "http://[::1]:8480"},
+			[3]any{[]string{"https://attune.clinic.lan", "http://10.0.0.5:8480"}, []string{"https://a.lan", "http://b.lan:81"}, []string{"http://[::1]:8480"}},
+			func(c Config) any { return c.Server.Origins }, nil},
+		{"server.tls_cert", [3]string{"/f.pem", "rel.pem", "~/g.pem"}, [3]any{"/f.pem", "WORK/rel.pem", "HOME/g.pem"},
+			func(c Config) any { return c.Server.TLSCert }, map[string]string{"ATTUNE_SERVER_TLS_KEY": "/k"}},
+		{"server.tls_key", [3]string{"/f.key", "rel.key", "~/g.key"}, [3]any{"/f.key", "WORK/rel.key", "HOME/g.key"},
+			func(c Config) any { return c.Server.TLSKey }, map[string]string{"ATTUNE_SERVER_TLS_CERT": "/c"}},
+		{"server.max_upload", [3]string{"2GiB", "500MB", "1048576"}, [3]any{int64(2 << 30), int64(500e6), int64(1 << 20)},
+			func(c Config) any { return c.Server.MaxUpload }, nil},
+		{"server.patient_grace", [3]string{"0s", "1h", "24h"}, [3]any{time.Duration(0), time.Hour, 24 * time.Hour},
+			func(c Config) any { return c.Server.PatientGrace }, nil},
+		{"server.session_ttl", [3]string{"5m", "8h", "720h"}, [3]any{5 * time.Minute, 8 * time.Hour, 720 * time.Hour},
+			func(c Config) any { return c.Server.SessionTTL }, nil},
+		{"log.level", [3]string{"debug", "WARN", "error"}, [3]any{slog.LevelDebug, slog.LevelWarn, slog.LevelError},
+			func(c Config) any { return c.Log.Level }, nil},
 	}
 }
 
@@ -166,6 +196,9 @@ func TestLoad_Priority(t *testing.T) {
 				if kk.Name == tc.key {
 					k = kk
 				}
+			}
+			for name, v := range tc.env {
+				t.Setenv(name, v)
 			}
 			if layers >= 2 {
 				t.Setenv(k.Env(), tc.vals[1])
@@ -205,6 +238,9 @@ func TestLoad_EnvAloneForEveryKey(t *testing.T) {
 		for _, k := range Keys() {
 			if k.Name != tc.key {
 				continue
+			}
+			for name, v := range tc.env {
+				t.Setenv(name, v)
 			}
 			t.Setenv(k.Env(), tc.vals[1])
 			l := mustLoad(t, o)

@@ -56,6 +56,16 @@ func ExampleLoad() {
 	//   max_slew: 6 # default
 	//   ceiling: -1 # default
 	//   loudness_target: -18 # default
+	// server:
+	//   listen: 127.0.0.1:8480 # default
+	//   origins: [] # default
+	//   tls_cert: "" # default
+	//   tls_key: "" # default
+	//   max_upload: 1GiB # default
+	//   patient_grace: 30m # default
+	//   session_ttl: 12h # default
+	// log:
+	//   level: info # default
 	// # rooms come from the config file only (no env or flag form)
 	// rooms: # default
 	//   - name: Room 1 # default

@@ -63,7 +63,7 @@ func (k Key) Flag() string {
 // Keys returns the table of configuration keys, in the order they are read
 // and printed. A key's default may depend only on keys before it.
 func Keys() []Key {
-	return []Key{
+	keys := []Key{
 		pathKey("data_dir",
 			"$XDG_DATA_HOME/attune, else ~/.local/share/attune",
 			"where attune keeps its database and other state",
@@ -110,6 +110,7 @@ func Keys() []Key {
 			"the loudness in LUFS every track is normalized to (EBU R 128; -18 is ReplayGain 2.0's reference)",
 			func(c *Config) *float64 { return &c.Audio.LoudnessTarget }),
 	}
+	return append(keys, serverKeys()...)
 }
 
 func defaultDataDir(f *facts, _ *Config) (string, error) {

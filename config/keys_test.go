@@ -95,6 +95,38 @@ func TestLoad_InvalidValues(t *testing.T) {
 		{"audio.loudness_target", "file", "0", "0", "out of range"},
 		{"audio.ceiling", "file", "-1 dB", "-1 dB", "not a number"},
 		{"audio.ceiling", "env", "--1", "--1", "not a number"},
+		{"server.listen", "flag", "8480", "8480", "a bare port; write :8480 for every interface or 127.0.0.1:8480"},
+		{"server.listen", "file", "8480", "8480", "a bare port"},
+		{"server.listen", "env", "localhost", "localhost", "not host:port"},
+		{"server.listen", "flag", "127.0.0.1:http", "127.0.0.1:http", `port "http" is not a number`},
+		{"server.listen", "flag", "127.0.0.1:65536", "127.0.0.1:65536", "from 0 to 65535"},
+		{"server.listen", "flag", "127.0.0.1:", "127.0.0.1:", `port "" is not a number`},
+		{"server.listen", "flag", "bad_host!:80", "bad_host!:80", "neither an IP address nor a host name"},
+		{"server.listen", "file", "[a, b]", "[a, b]", "not an address"},
+		{"server.origins", "flag", "https://x.lan/", "https://x.lan/", `"https://x.lan/": has something after the host`},
+		{"server.origins", "env", "https://ok.lan,https://x.lan/app", "https://ok.lan,https://x.lan/app", `"https://x.lan/app": has something after the host`},
+		{"server.origins", "flag", "https://x.lan?a=1", "https://x.lan?a=1", "has something after the host"},
+		{"server.origins", "flag", "ftp://x.lan", "ftp://x.lan", "the scheme must be http or https"},
+		{"server.origins", "flag", "x.lan", "x.lan", "the scheme must be http or https"},
+		{"server.origins", "flag", "*", "*", "the scheme must be http or https"},
+		{"server.origins", "flag", "https://*.lan", "https://*.lan", "not a pattern"},
+		{"server.origins", "flag", "https://u:p@x.lan", "https://u:p@x.lan", "user info"},
+		{"server.origins", "flag", "https://x.lan:0", "https://x.lan:0", "from 1 to 65535"},
+		{"server.origins", "flag", "https://x.lan:", "https://x.lan:", "an empty port"},
+		{"server.origins", "flag", "https://", "https://", "no host"},
+		{"server.origins", "file", "{a: 1}", "map[a:1]", "not a list"},
+		{"server.origins", "file", "[https://ok.lan, 5]", "[https://ok.lan, 5]", `"5": not an origin`},
+		{"server.tls_cert", "file", "~bob/c.pem", "~bob/c.pem", "~user is not supported"},
+		{"server.max_upload", "flag", "0", "0", "not positive"},
+		{"server.max_upload", "env", "1G", "1G", `unknown unit "G"`},
+		{"server.patient_grace", "flag", "30", "30", "a bare number has no unit"},
+		{"server.patient_grace", "flag", "25h", "25h", "out of range"},
+		{"server.patient_grace", "env", "-1m", "-1m", "out of range"},
+		{"server.session_ttl", "flag", "4m", "4m", "out of range"},
+		{"server.session_ttl", "file", "12", "12", "a bare number has no unit"},
+		{"log.level", "flag", "verbose", "verbose", "unknown level"},
+		{"log.level", "env", "warning", "warning", `did you mean "warn"?`},
+		{"log.level", "file", "1", "1", "not a level"},
 	} {
 		name := tc.key + "/" + tc.layer + "/" + tc.raw
 		o := testOptions(t)
@@ -137,6 +169,57 @@ func TestLoad_InvalidValues(t *testing.T) {
 			!strings.Contains(msg, "want "+k.Allowed) || !strings.Contains(msg, `"`+tc.wantValue+`"`) {
 			t.Errorf("%s: message %q does not name key, value and what is allowed on one line", name, msg)
 		}
+	}
+}
+
+// server.tls_cert and server.tls_key come together: one without the other
+// is an error naming both, from whichever layer set it.
+func TestLoad_TLSPair(t *testing.T) {
+	for _, tc := range []struct {
+		env              map[string]string
+		flags            map[string]string
+		wantKey, wantVal string
+		wantOrigin       string
+	}{
+		{env: map[string]string{"ATTUNE_SERVER_TLS_CERT": "/c.pem"},
+			wantKey: "server.tls_cert", wantVal: "/c.pem", wantOrigin: "env ATTUNE_SERVER_TLS_CERT"},
+		{flags: map[string]string{"server.tls_key": "/k.pem"},
+			wantKey: "server.tls_key", wantVal: "/k.pem", wantOrigin: "flag --server-tls-key"},
+	} {
+		o := testOptions(t)
+		o.Flags = tc.flags
+		for k, v := range tc.env {
+			t.Setenv(k, v)
+		}
+		_, err := Load(o)
+		var e *Error
+		if !errors.As(err, &e) || !errors.Is(err, ErrInvalid) {
+			t.Fatalf("Load with %s alone = %v, want an *Error", tc.wantKey, err)
+		}
+		if e.Key != tc.wantKey || e.Value != tc.wantVal || e.Origin != tc.wantOrigin {
+			t.Errorf("error %+v, want key %s value %s origin %s", *e, tc.wantKey, tc.wantVal, tc.wantOrigin)
+		}
+		for _, s := range []string{"server.tls_cert", "server.tls_key", "is not set", "both"} {
+			if !strings.Contains(err.Error(), s) {
+				t.Errorf("message %q lacks %q", err, s)
+			}
+		}
+		for k := range tc.env {
+			t.Setenv(k, "")
+		}
+	}
+	// Both set, or neither: fine.
+	o := testOptions(t)
+	o.Flags = map[string]string{"server.tls_cert": "/c.pem", "server.tls_key": "/k.pem"}
+	if s := mustLoad(t, o).Config.Server; s.TLSCert != "/c.pem" || s.TLSKey != "/k.pem" {
+		t.Errorf("both set: TLSCert %q TLSKey %q, want /c.pem /k.pem", s.TLSCert, s.TLSKey)
+	}
+	// An empty value in the file counts as unset.
+	o = testOptions(t)
+	o.Dirs = []string{o.WorkDir}
+	writeFile(t, o.WorkDir, FileName, "server:\n  tls_cert: ''\n  tls_key: ''\n")
+	if s := mustLoad(t, o).Config.Server; s.TLSCert != "" || s.TLSKey != "" {
+		t.Errorf("empty in file: TLSCert %q TLSKey %q, want none", s.TLSCert, s.TLSKey)
 	}
 }
 

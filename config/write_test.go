@@ -38,6 +38,13 @@ func TestLoaded_WriteYAML_RoundTrip(t *testing.T) {
 			flags: map[string]string{"audio.ceiling": "-3.75", "audio.skip_fade": "0.5s"},
 		},
 		{
+			name: "server and log from every layer",
+			file: "server:\n  listen: '[::]:8480'\n  origins: ['HTTPS://X.lan:443', 'http://10.0.0.5:8480']\n" +
+				"  tls_cert: ~/cert.pem\n  patient_grace: 0s\nlog:\n  level: DEBUG\n",
+			env:   map[string]string{"ATTUNE_SERVER_TLS_KEY": "key.pem", "ATTUNE_SERVER_MAX_UPLOAD": "1500MB"},
+			flags: map[string]string{"server.session_ttl": "90m", "log.level": "warn"},
+		},
+		{
 			name: "audio whole numbers as YAML floats",
 			file: "audio:\n  max_slew: 12.0\n  ceiling: -0.0\n",
 		},
@@ -170,6 +177,16 @@ func TestLoaded_WriteYAML_Format(t *testing.T) {
 		"  max_slew: 6 # default\n" +
 		"  ceiling: -1 # default\n" +
 		"  loudness_target: -18 # default\n" +
+		"server:\n" +
+		"  listen: 127.0.0.1:8480 # default\n" +
+		"  origins: [] # default\n" +
+		"  tls_cert: \"\" # default\n" +
+		"  tls_key: \"\" # default\n" +
+		"  max_upload: 1GiB # default\n" +
+		"  patient_grace: 30m # default\n" +
+		"  session_ttl: 12h # default\n" +
+		"log:\n" +
+		"  level: info # default\n" +
 		"# rooms come from the config file only (no env or flag form)\n" +
 		"rooms: # default\n" +
 		"  - name: Room 1 # default\n" +

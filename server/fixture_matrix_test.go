@@ -238,17 +238,3 @@ func errorCode(body []byte) string {
 	}
 	return e.Error.Code
 }
-
-// admittedWhileStub reports a 503 "not built yet" from a handler that is
-// still a stub of another engineer's part: the request got past every
-// check, so the caller was admitted, but the handler could not succeed.
-//
-// TODO(lead): delete this helper once stubs_api.go and stubs_ws.go are
-// replaced; the compiler then shows every place that leaned on it.
-func admittedWhileStub(status int, body []byte) bool {
-	var e struct {
-		Error *Error `json:"error"`
-	}
-	return status == http.StatusServiceUnavailable && json.Unmarshal(body, &e) == nil &&
-		e.Error != nil && e.Error.Code == CodeUnavailable && e.Error.Message == "not built yet"
-}

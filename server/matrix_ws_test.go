@@ -14,10 +14,6 @@ import (
 
 // The WebSocket half of the role matrix: every command type of
 // docs/protocol.md's table × the five callers, over a real connection.
-//
-// UNVERIFIED: written against docs/protocol.md while the hub was being
-// built; on a branch where /ws is still a stub these tests stop at
-// admittedWhileStub. Once the hub lands they run in full.
 
 // wsCommand is one command type with valid arguments and who may send it.
 type wsCommand struct {
@@ -82,10 +78,6 @@ func TestServer_wsRoleMatrix(t *testing.T) {
 					return
 				}
 				if err != nil {
-					if resp != nil && admittedWhileStub(resp.StatusCode, bodyOf(resp)) {
-						t.Logf("/ws is still a stub: the commands of %s were not sent", k)
-						return
-					}
 					t.Fatalf("upgrade as %s: %v (status %v)", k, err, respStatus(resp))
 				}
 				defer conn.Close()
@@ -176,10 +168,6 @@ func TestServer_wsCrossOrigin(t *testing.T) {
 				t.Fatalf("dial: %v", err)
 			}
 			body := bodyOf(resp)
-			if admittedWhileStub(resp.StatusCode, body) {
-				t.Logf("/ws is still a stub: the upgrade's origin check is not built yet")
-				return
-			}
 			if resp.StatusCode != tc.want {
 				t.Errorf("upgrade from %q: got %d %s, want %d", tc.origin, resp.StatusCode, body, tc.want)
 			}

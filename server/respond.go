@@ -80,7 +80,9 @@ func (s *Server) toError(what string, err error) *Error {
 		return errorf(CodeNotFound, "%s", err)
 	case errors.Is(err, auth.ErrExists), errors.Is(err, auth.ErrLastAdmin):
 		return errorf(CodeConflict, "%s", err)
-	case errors.Is(err, auth.ErrWeakPassword):
+	case errors.Is(err, auth.ErrBadCode), errors.Is(err, auth.ErrBadLogin):
+		return errorf(CodeUnauthorized, "%s", err)
+	case errors.Is(err, auth.ErrWeakPassword), errors.Is(err, auth.ErrInvalid):
 		return errorf(CodeBadRequest, "%s", err)
 	}
 	s.d.Log.Error(what, "err", err)

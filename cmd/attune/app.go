@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -34,8 +35,16 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	cfg            *config.Loaded
+	// cfgErr is why the configuration did not load, for commands marked
+	// configErrOK; cfg is nil then.
+	cfgErr error
 	// terminal reports whether stderr is a terminal (progress bars).
 	terminal bool
+	// log is the structured log on stderr, at log.level (info for commands
+	// without configuration): text on a terminal, JSON otherwise, secrets
+	// redacted. Long-running commands (serve) log here; one-shot commands
+	// print plain lines.
+	log *slog.Logger
 }
 
 // command is one subcommand.
@@ -53,6 +62,9 @@ type command struct {
 	// noConfig marks commands that must work whatever the configuration
 	// says (version, the probe worker).
 	noConfig bool
+	// configErrOK runs the command even when the configuration does not
+	// load, with the error in env.cfgErr (doctor reports it in its words).
+	configErrOK bool
 }
 
 func commands() []*command {
@@ -63,7 +75,10 @@ func commands() []*command {
 		playCommand(),
 		renderCommand(),
 		sessionCommand(),
+		userCommand(),
+		serveCommand(),
 		configCommand(),
+		doctorCommand(),
 		versionCommand(),
 		probeWorkerCommand(),
 	}
@@ -123,14 +138,21 @@ func dispatch(ctx context.Context, cmd *command, path, args []string, stdin io.R
 		return exitUsage
 	}
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, terminal: isTerminal(stderr)}
+	level := slog.LevelInfo
 	if cf != nil {
 		loaded, err := config.Load(cf.options())
-		if err != nil {
+		switch {
+		case err != nil && cmd.configErrOK:
+			e.cfgErr = err
+		case err != nil:
 			fmt.Fprintf(stderr, "attune: %v\n", err)
 			return exitUsage
+		default:
+			e.cfg = loaded
+			level = loaded.Config.Log.Level
 		}
-		e.cfg = loaded
 	}
+	e.log = newLogger(stderr, e.terminal, level)
 	return cmd.run(ctx, e, opts, fs.Args())
 }
 

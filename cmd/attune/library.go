@@ -22,7 +22,8 @@ func libraryCommand() *command {
 	return &command{
 		name:    "library",
 		summary: "add, scan, analyse and list the music library",
-		sub:     []*command{libraryAddCommand(), libraryScanCommand(), libraryAnalyzeCommand(), libraryListCommand()},
+		sub: []*command{libraryAddCommand(), libraryScanCommand(), libraryAnalyzeCommand(), libraryListCommand(),
+			libraryDemoCommand()},
 	}
 }
 

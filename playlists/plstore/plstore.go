@@ -296,3 +296,26 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	}
 	return nil
 }
+
+// Using returns the names of the playlists that name track id, by name.
+func (s *Store) Using(ctx context.Context, id string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT p.name FROM playlists p
+		JOIN playlist_entries e ON e.playlist_id = p.id
+		WHERE e.track_id = ? ORDER BY p.name COLLATE NOCASE, p.name`, id)
+	if err != nil {
+		return nil, fmt.Errorf("find the playlists of track %s: %w", id, err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("find the playlists of track %s: %w", id, err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find the playlists of track %s: %w", id, err)
+	}
+	return names, nil
+}

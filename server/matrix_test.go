@@ -70,6 +70,14 @@ func matrixCases() map[string]matrixCase {
 		// checked in TestServer_metricsFromLoopback).
 		"GET /metrics": {admins, matrixAt("/metrics")},
 
+		// The pages are public; each asks GET /api/me what to show.
+		"GET /{$}":              {everyone, matrixAt("/")},
+		"GET /t":                {everyone, matrixAt("/t")},
+		"GET /pair":             {everyone, matrixAt("/pair")},
+		"GET /login":            {everyone, matrixAt("/login")},
+		"GET /setup":            {everyone, matrixAt("/setup")},
+		"GET /static/{path...}": {everyone, matrixAt("/static/app.css")},
+
 		"POST /api/login": {everyone, func(f *matrixFixture) matrixReq {
 			return matrixReq{path: "/api/login", body: map[string]any{"name": f.freshUser(), "password": matrixPassword}}
 		}},

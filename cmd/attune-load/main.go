@@ -19,6 +19,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"attune/server/loadtest"
 )
 
 func main() {
@@ -31,12 +33,12 @@ func main() {
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("attune-load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var cfg Config
+	var cfg loadtest.Config
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8480", "the daemon's address (loopback only)")
 	fs.StringVar(&cfg.User, "user", "", "a therapist or admin account")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin")
 	fs.StringVar(&cfg.Room, "room", "", "the room id to steer (default: the first room)")
-	fs.StringVar(&cfg.Playlist, "playlist", "", "start a session of this playlist if the room has none (default: the first playlist)")
+	fs.StringVar(&cfg.Playlist, "playlist", "", "start a session of this playlist if the room has none (default: the first playlist; - for none)")
 	fs.IntVar(&cfg.Clients, "clients", 200, "WebSocket clients to connect")
 	fs.IntVar(&cfg.Listeners, "listeners", 20, "stream listeners")
 	fs.Float64Var(&cfg.Rate, "rate", 50, "control commands per second")
@@ -56,7 +58,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cfg.Password = strings.TrimRight(line, "\r\n")
 	cfg.Progress = stderr
-	rep, err := Run(ctx, cfg)
+	rep, err := loadtest.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "attune-load: %v\n", err)
 		return 1

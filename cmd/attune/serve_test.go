@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"attune/server/loadtest"
 )
 
 // TestServe_demoEndToEnd is issue #6's "done when": attune serve --demo
@@ -354,4 +356,40 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestServe_load runs the load tool briefly against a real daemon: every
+// command is answered, no client is lost, every client receives the
+// pushes, every stream listener is fed. (Latency figures are the tool's
+// to measure and the README's to report, not this test's to assert.)
+func TestServe_load(t *testing.T) {
+	isolate(t)
+	t.Setenv("ATTUNE_DATA_DIR", filepath.Join(t.TempDir(), "data"))
+	const password = "a long enough secret"
+	if code, _, errOut := attuneIn(t, password+"\n", "user", "add", "dana", "--role", "therapist"); code != exitOK {
+		t.Fatalf("user add: exit %d: %s", code, errOut)
+	}
+	base, stop := startServe(t, "--listen", "127.0.0.1:0")
+	rep, err := loadtest.Run(context.Background(), loadtest.Config{
+		Addr: strings.TrimPrefix(base, "http://"), User: "dana", Password: password, Playlist: "-",
+		Clients: 40, Listeners: 3, Rate: 20, Duration: 3 * time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Sent < 40 || rep.Errors > 0 || rep.Unanswered > 0 {
+		t.Errorf("%d commands sent, %d failed, %d unanswered; want ≥ 40 sent, all acknowledged", rep.Sent, rep.Errors, rep.Unanswered)
+	}
+	if rep.LostClients > 0 || rep.PushesMin < 1 {
+		t.Errorf("%d clients lost, fewest pushes to a client %d; want none lost, every client pushed to", rep.LostClients, rep.PushesMin)
+	}
+	if rep.StreamFailures > 0 || rep.StreamKbps <= 0 {
+		t.Errorf("%d stream listeners failed, slowest %.0f kb/s; want all fed", rep.StreamFailures, rep.StreamKbps)
+	}
+	if rep.Push.N < rep.Clients {
+		t.Errorf("%d pushes matched to their commands, want at least one per client (%d)", rep.Push.N, rep.Clients)
+	}
+	if code := stop(); code != exitOK {
+		t.Errorf("serve exit = %d, want %d", code, exitOK)
+	}
 }

@@ -1,4 +1,8 @@
-package main
+// Package loadtest puts a running attune daemon under the load of a busy
+// clinic and measures how it holds up: WebSocket clients connected, stream
+// listeners, a steady rate of control commands (cmd/attune-load is its
+// command line). It talks only to loopback addresses.
+package loadtest
 
 import (
 	"bytes"
@@ -23,12 +27,14 @@ type Config struct {
 	Addr           string // host:port of the daemon; a loopback address
 	User, Password string
 	Room           string // room id; "" for the first room
-	Playlist       string // started when the room has no session; "" for the first playlist
-	Clients        int
-	Listeners      int
-	Rate           float64 // commands per second
-	Duration       time.Duration
-	Progress       io.Writer // one line now and then; nil for none
+	// Playlist is started when the room has no session; "" for the first
+	// playlist, "-" for none (the commands need no session).
+	Playlist  string
+	Clients   int
+	Listeners int
+	Rate      float64 // commands per second
+	Duration  time.Duration
+	Progress  io.Writer // one line now and then; nil for none
 }
 
 // Run connects the clients and listeners, sends commands at cfg.Rate for
@@ -152,13 +158,16 @@ type apiClient struct {
 
 // prepareRoom picks the room and makes sure it has a session to steer.
 func (a apiClient) prepareRoom(ctx context.Context, room, playlist string) (string, error) {
-	var rooms []struct {
-		ID      string          `json:"id"`
-		Session json.RawMessage `json:"session"`
+	var list struct {
+		Rooms []struct {
+			ID      string          `json:"id"`
+			Session json.RawMessage `json:"session"`
+		} `json:"rooms"`
 	}
-	if err := doJSON(ctx, a.hc, http.MethodGet, a.base+"/api/rooms", a.token, nil, &rooms); err != nil {
+	if err := doJSON(ctx, a.hc, http.MethodGet, a.base+"/api/rooms", a.token, nil, &list); err != nil {
 		return "", fmt.Errorf("list rooms: %w", err)
 	}
+	rooms := list.Rooms
 	i := 0
 	if room != "" {
 		for i = 0; i < len(rooms) && rooms[i].ID != room; i++ {
@@ -168,16 +177,19 @@ func (a apiClient) prepareRoom(ctx context.Context, room, playlist string) (stri
 		return "", fmt.Errorf("no room %q", room)
 	}
 	room = rooms[i].ID
-	if s := rooms[i].Session; len(s) > 0 && string(s) != "null" {
+	if s := rooms[i].Session; len(s) > 0 && string(s) != "null" || playlist == "-" {
 		return room, nil
 	}
 	if playlist == "" {
-		var pls []struct {
-			Name string `json:"name"`
+		var pl struct {
+			Playlists []struct {
+				Name string `json:"name"`
+			} `json:"playlists"`
 		}
-		if err := doJSON(ctx, a.hc, http.MethodGet, a.base+"/api/playlists", a.token, nil, &pls); err != nil {
+		if err := doJSON(ctx, a.hc, http.MethodGet, a.base+"/api/playlists", a.token, nil, &pl); err != nil {
 			return "", fmt.Errorf("list playlists: %w", err)
 		}
+		pls := pl.Playlists
 		if len(pls) == 0 {
 			return "", errors.New("the room has no session and there are no playlists to start one (run attune serve --demo)")
 		}
@@ -312,8 +324,12 @@ func (c *wsClient) close() {
 	c.conn.Close()
 }
 
-// read records acks and room pushes until the connection ends.
+// read records acks and room pushes until the connection ends. Room
+// messages are tens of kilobytes and come fifty times a second to every
+// client: decoding them in full would make the load tool, on the same
+// cores, the bottleneck it measures, so it looks only for the one figure.
 func (c *wsClient) read() {
+	roomPrefix := []byte(`{"type":"room"`)
 	for {
 		_, b, err := c.conn.ReadMessage()
 		if err != nil {
@@ -323,12 +339,16 @@ func (c *wsClient) read() {
 			return
 		}
 		now := time.Now()
+		if bytes.HasPrefix(b, roomPrefix) {
+			c.pushes.Add(1)
+			if v, ok := numberAfter(b, `"patient_min_db":`); ok {
+				c.rec.pushed(v, now)
+			}
+			continue
+		}
 		var m struct {
 			Type string `json:"type"`
 			ID   string `json:"id"`
-			Room struct {
-				PatientMinDB *float64 `json:"patient_min_db"`
-			} `json:"room"`
 		}
 		if json.Unmarshal(b, &m) != nil {
 			continue
@@ -338,13 +358,23 @@ func (c *wsClient) read() {
 			c.rec.acked(m.ID, now)
 		case "error":
 			c.rec.failed(m.ID)
-		case "room":
-			c.pushes.Add(1)
-			if m.Room.PatientMinDB != nil {
-				c.rec.pushed(*m.Room.PatientMinDB, now)
-			}
 		}
 	}
+}
+
+// numberAfter parses the JSON number that follows key in b.
+func numberAfter(b []byte, key string) (float64, bool) {
+	i := bytes.Index(b, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	b = b[i+len(key):]
+	j := bytes.IndexAny(b, ",}")
+	if j < 0 {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(string(bytes.TrimSpace(b[:j])), 64)
+	return v, err == nil
 }
 
 // listener reads a room's stream for the whole run.

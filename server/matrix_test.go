@@ -76,6 +76,7 @@ func matrixCases() map[string]matrixCase {
 		"GET /pair":             {everyone, matrixAt("/pair")},
 		"GET /login":            {everyone, matrixAt("/login")},
 		"GET /setup":            {everyone, matrixAt("/setup")},
+		"GET /admin":            {everyone, matrixAt("/admin")},
 		"GET /static/{path...}": {everyone, matrixAt("/static/app.css")},
 
 		"POST /api/login": {everyone, func(f *matrixFixture) matrixReq {

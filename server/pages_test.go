@@ -42,6 +42,7 @@ func TestServer_Pages(t *testing.T) {
 		"/pair":  "/static/pair.js",
 		"/login": "/static/login.js",
 		"/setup": "/static/setup.js",
+		"/admin": "/static/admin.js",
 	} {
 		res, body := fetch(t, h, path)
 		if res.StatusCode != http.StatusOK {

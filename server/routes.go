@@ -38,13 +38,13 @@ func (s *Server) routeTable() []route {
 		{"GET /healthz", anyone, s.healthz},
 		{"GET /metrics", metrics, s.metrics},
 
-		// browser pages (public: each page checks GET /api/me itself);
-		// GET /admin belongs to the admin pages
+		// browser pages (public: each page checks GET /api/me itself)
 		{"GET /{$}", anyone, s.page("console.html")},
 		{"GET /t", anyone, s.page("tablet.html")},
 		{"GET /pair", anyone, s.page("pair.html")},
 		{"GET /login", anyone, s.page("login.html")},
 		{"GET /setup", anyone, s.page("setup.html")},
+		{"GET /admin", anyone, s.page("admin.html")},
 		{"GET /static/{path...}", anyone, s.getStatic},
 
 		// accounts and pairing

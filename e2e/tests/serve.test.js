@@ -129,10 +129,6 @@ test('ending the session shows its summary and exports', { skip }, async () => {
   await shoot(p, 'console-after');
 });
 
-// The admin library page's tests (upload three files, one broken, and see
-// each result) belong here, with the admin user: USERS.admin.
-test.todo('an admin uploads three files (one broken) and sees the right result for each');
-
 test('no page logged an error', { skip }, () => {
   assert.deepEqual(errors.flat(), []);
 });

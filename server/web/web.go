@@ -1,5 +1,6 @@
 // Package web holds attune's browser pages: the therapist console, the
-// patient tablet, tablet pairing, login and first-run setup, with their
+// patient tablet, tablet pairing, login, first-run setup and the admin
+// library (upload, curation, playlists, users, rooms), with their
 // shared style sheet and JavaScript modules. Everything is plain HTML, CSS
 // and JavaScript modules embedded in the binary: no build step, no CDN,
 // because clinics run offline.

@@ -26,7 +26,7 @@ func readAll(tb testing.TB) map[string]string {
 
 func TestFS_Pages(t *testing.T) {
 	files := readAll(t)
-	for _, name := range []string{"console.html", "tablet.html", "pair.html", "login.html", "setup.html", "app.css", "ws.js", "api.js", "timeline.js"} {
+	for _, name := range []string{"console.html", "tablet.html", "pair.html", "login.html", "setup.html", "admin.html", "app.css", "ws.js", "api.js", "timeline.js", "admin.js", "admin.css"} {
 		if _, ok := files[name]; !ok {
 			t.Errorf("FS() lacks %s", name)
 		}

@@ -32,6 +32,10 @@ type client struct {
 	token  string // a patient's token, to re-check its grant
 	origin string // scheme://host the client connected to, for pairing URLs
 	send   chan []byte
+	// replies carries the replies to c's own commands. The writer takes
+	// them before queued pushes (once hello is out), so an ack does not
+	// wait behind a queue of room states: the sender is waiting for it.
+	replies chan []byte
 	// recheck asks the writer to re-check a patient's grant (capacity 1).
 	recheck chan struct{}
 	quit    chan struct{} // closed by stop
@@ -61,7 +65,7 @@ func (c *client) recheckGrant() {
 // for a slow client.
 func (c *client) reply(h *hub, msg []byte) {
 	select {
-	case c.send <- msg:
+	case c.replies <- msg:
 	default:
 		h.s.d.Metrics.Dropped.Inc()
 		c.stop(byeSlow)
@@ -93,7 +97,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, caller Caller) 
 	h := s.hub
 	c := &client{
 		conn: conn, caller: caller, origin: requestOrigin(r),
-		send: make(chan []byte, h.queue), recheck: make(chan struct{}, 1), quit: make(chan struct{}),
+		send: make(chan []byte, h.queue), replies: make(chan []byte, maxReplies), recheck: make(chan struct{}, 1), quit: make(chan struct{}),
 	}
 	if caller.Role == auth.Patient {
 		c.token, _, _ = credentials(r)
@@ -224,6 +228,7 @@ func (c *client) writeLoop(ctx context.Context, h *hub) {
 	expiry := time.NewTimer(time.Hour)
 	expiry.Stop()
 	defer expiry.Stop()
+	greeted := false // the first message of send, hello, has been written
 	for {
 		select {
 		case <-c.quit:
@@ -233,13 +238,24 @@ func (c *client) writeLoop(ctx context.Context, h *hub) {
 			return
 		default:
 		}
+		replies := c.replies
+		if !greeted {
+			replies = nil // hello goes first
+		} else {
+			select {
+			case msg := <-replies:
+				c.write(msg)
+				continue
+			default:
+			}
+		}
 		select {
 		case <-c.quit: // handled above
+		case msg := <-replies:
+			c.write(msg)
 		case msg := <-c.send:
-			_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-			if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
-				c.stop("")
-			}
+			c.write(msg)
+			greeted = true
 		case <-ping.C:
 			if err := c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
 				c.stop("")
@@ -257,6 +273,19 @@ func (c *client) writeLoop(ctx context.Context, h *hub) {
 		}
 	}
 }
+
+// write writes one message; a failure ends the connection.
+func (c *client) write(msg []byte) {
+	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	if err := c.conn.WriteMessage(websocket.TextMessage, msg); err != nil {
+		c.stop("")
+	}
+}
+
+// maxReplies bounds the replies waiting for a client, as the hub's queue
+// bounds its pushes: a client that sends and never reads fills it (every
+// command is answered, refusals too) and is dropped.
+const maxReplies = 256
 
 // bye tells the client why the server closes the connection, then closes
 // it with a close frame: 1001 when the server goes away, 1008 otherwise.

@@ -57,11 +57,12 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	before, err := api.metrics(ctx)
+
+	// Underruns are counted from before the first connection.
+	start, err := api.metrics(ctx)
 	if err != nil {
 		return nil, err
 	}
-
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	rec := newRecorder()
@@ -94,12 +95,22 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		go func() { defer wg.Done(); c.read() }()
 	}
 	progress(cfg.Progress, "%d clients connected, %d listeners; sending %g commands/s for %s", cfg.Clients, cfg.Listeners, cfg.Rate, cfg.Duration)
+	// Memory is compared from here, with every connection open: flat
+	// means the load itself leaves nothing behind.
+	before, err := api.metrics(ctx)
+	if err != nil {
+		cancel()
+		for _, c := range clients {
+			c.close()
+		}
+		return nil, err
+	}
 
-	start := time.Now()
+	began := time.Now()
 	sent := sendCommands(runCtx, clients[:min(len(clients), senders)], room, cfg, rec)
 	// Let the last pushes arrive.
 	time.Sleep(500 * time.Millisecond)
-	elapsed := time.Since(start)
+	elapsed := time.Since(began)
 	after, err := api.metrics(ctx)
 	cancel()
 	for _, c := range clients {
@@ -114,7 +125,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		Clients: cfg.Clients, Listeners: cfg.Listeners, Rate: cfg.Rate, Duration: elapsed.Round(time.Millisecond).String(),
 		Sent: sent,
 	}
-	r.fill(rec, clients, listeners, before, after, elapsed)
+	r.fill(rec, clients, listeners, start, before, after, elapsed)
 	return r, nil
 }
 
@@ -330,14 +341,20 @@ func (c *wsClient) close() {
 // cores, the bottleneck it measures, so it looks only for the one figure.
 func (c *wsClient) read() {
 	roomPrefix := []byte(`{"type":"room"`)
+	var buf bytes.Buffer // reused: the tool's own garbage would load the cores it measures
 	for {
-		_, b, err := c.conn.ReadMessage()
+		_, r, err := c.conn.NextReader()
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
 		if err != nil {
 			if !c.closed.Load() {
 				c.lost.Store(true)
 			}
 			return
 		}
+		b := buf.Bytes()
 		now := time.Now()
 		if bytes.HasPrefix(b, roomPrefix) {
 			c.pushes.Add(1)

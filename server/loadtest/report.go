@@ -146,7 +146,7 @@ type Report struct {
 	DroppedBySlow  float64 `json:"dropped_slow_clients"`
 }
 
-func (r *Report) fill(rec *recorder, clients []*wsClient, ls []*listener, before, after promFigures, elapsed time.Duration) {
+func (r *Report) fill(rec *recorder, clients []*wsClient, ls []*listener, start, before, after promFigures, elapsed time.Duration) {
 	rec.mu.Lock()
 	r.Ack, r.Push, r.Errors, r.Unanswered = summarize(rec.acks), summarize(rec.pushes), rec.errors, len(rec.sentAt)
 	rec.mu.Unlock()
@@ -174,10 +174,10 @@ func (r *Report) fill(rec *recorder, clients []*wsClient, ls []*listener, before
 		r.StreamKbps = 0
 	}
 	mib := func(b float64) float64 { return float64(int(b/(1<<20)*10)) / 10 }
-	r.Underruns = after.Underruns - before.Underruns
+	r.Underruns = after.Underruns - start.Underruns
 	r.RSSBeforeMiB, r.RSSAfterMiB = mib(before.RSS), mib(after.RSS)
 	r.HeapBeforeMiB, r.HeapAfterMiB = mib(before.Heap), mib(after.Heap)
-	r.DroppedBySlow = after.Dropped - before.Dropped
+	r.DroppedBySlow = after.Dropped - start.Dropped
 }
 
 // OK reports whether the run met the targets: every command answered, no
@@ -222,7 +222,7 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "clients lost: %d (dropped as too slow: %g)\n", r.LostClients, r.DroppedBySlow)
 	fmt.Fprintf(w, "streams: %d failed, %d gaps over 1 s, slowest listener %.0f kb/s\n", r.StreamFailures, r.StreamGaps, r.StreamKbps)
 	fmt.Fprintf(w, "underruns: %g\n", r.Underruns)
-	fmt.Fprintf(w, "memory: RSS %.1f → %.1f MiB, heap in use %.1f → %.1f MiB\n", r.RSSBeforeMiB, r.RSSAfterMiB, r.HeapBeforeMiB, r.HeapAfterMiB)
+	fmt.Fprintf(w, "memory, from all connected to the end: RSS %.1f → %.1f MiB, heap in use %.1f → %.1f MiB\n", r.RSSBeforeMiB, r.RSSAfterMiB, r.HeapBeforeMiB, r.HeapAfterMiB)
 	if p := r.Problems(); len(p) > 0 {
 		fmt.Fprintf(w, "MISSED: %s\n", strings.Join(p, "; "))
 	} else {

@@ -79,6 +79,25 @@ func TestProfile_Planned(t *testing.T) {
 	}
 }
 
+// The therapist's chosen onset and effect length move the plan within the
+// windows; outside them the profile is invalid.
+func TestProfile_Planned_chosen(t *testing.T) {
+	p, _ := FindProfile(DefaultProfiles(), "intranasal")
+	m := time.Minute
+	p.PlannedOnset, p.PlannedEffect = 11*m, 40*m
+	want := Boundaries{Onset: 11 * m, EffectEnd: 51 * m, ReturnEnd: 68*m + 30*time.Second, ObserveUntil: 120 * m}
+	if b := p.Planned(); b != want {
+		t.Errorf("planned with onset 11m, effect 40m: got %+v, want %+v", b, want)
+	}
+	if err := p.Validate(); err != nil {
+		t.Errorf("Validate: %v", err)
+	}
+	p.PlannedOnset = 20 * m
+	if err := p.Validate(); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Validate with the onset outside its window: got %v, want ErrInvalid", err)
+	}
+}
+
 func TestProfile_Validate(t *testing.T) {
 	p := DefaultProfiles()[0]
 	p.ObserveUntil = 60 * time.Minute

@@ -17,6 +17,9 @@ type Window struct {
 // therapist says otherwise.
 func (w Window) Mid() time.Duration { return w.Min + (w.Max-w.Min)/2 }
 
+// Contains reports whether d lies within the window, ends included.
+func (w Window) Contains(d time.Duration) bool { return d >= w.Min && d <= w.Max }
+
 func (w Window) String() string { return fmt.Sprintf("%s–%s", w.Min, w.Max) }
 
 // Profile describes how a route of administration acts over time, on the
@@ -32,6 +35,12 @@ type Profile struct {
 	// ObserveUntil is when the clinic's observation ends, after the dose:
 	// the end of the integration phase and of the session.
 	ObserveUntil time.Duration
+
+	// PlannedOnset and PlannedEffect are what the therapist expects for
+	// this session, within the Onset and Effect windows (the console's
+	// timeline preview lets them move the onset); 0 means the window's
+	// middle. A session's profile is a snapshot, so they stay with it.
+	PlannedOnset, PlannedEffect time.Duration `json:",omitempty"`
 }
 
 // DefaultProfile is the profile of a playlist that names none: the nasal
@@ -74,6 +83,12 @@ func (p Profile) Validate() error {
 	if p.Effect.Min <= 0 {
 		bad("effect window %s: the effect must last", p.Effect)
 	}
+	if p.PlannedOnset != 0 && !p.Onset.Contains(p.PlannedOnset) {
+		bad("planned onset %s: outside the onset window %s", p.PlannedOnset, p.Onset)
+	}
+	if p.PlannedEffect != 0 && !p.Effect.Contains(p.PlannedEffect) {
+		bad("planned effect %s: outside the effect window %s", p.PlannedEffect, p.Effect)
+	}
 	latest := p.Onset.Max + p.Effect.Max + p.Return.Max
 	if p.ObserveUntil < latest || p.ObserveUntil > MaxObserve {
 		bad("observe until %s: want from the latest end of the return (%s) to %s", p.ObserveUntil, latest, MaxObserve)
@@ -91,10 +106,16 @@ type Boundaries struct {
 }
 
 // Planned returns the profile's boundaries with each event at the middle
-// of its window.
+// of its window, or where PlannedOnset and PlannedEffect put them.
 func (p Profile) Planned() Boundaries {
-	on := p.Onset.Mid()
-	eff := on + p.Effect.Mid()
+	on, effect := p.Onset.Mid(), p.Effect.Mid()
+	if p.PlannedOnset != 0 {
+		on = p.PlannedOnset
+	}
+	if p.PlannedEffect != 0 {
+		effect = p.PlannedEffect
+	}
+	eff := on + effect
 	ret := eff + p.Return.Mid()
 	return Boundaries{Onset: on, EffectEnd: eff, ReturnEnd: ret, ObserveUntil: p.ObserveUntil}
 }

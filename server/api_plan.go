@@ -192,28 +192,39 @@ func (s *Server) postPlan(w http.ResponseWriter, r *http.Request, _ Caller) {
 // of its window unless the request moves the onset or the effect's length
 // within theirs.
 func previewBoundaries(p playlists.Profile, req planRequest) (playlists.Boundaries, *Error) {
+	p, e := plannedProfile(p, req.OnsetMS, req.EffectMS)
+	if e != nil {
+		return playlists.Boundaries{}, e
+	}
+	return p.Planned(), nil
+}
+
+// plannedProfile is p with the onset and the effect's length the therapist
+// chose (onset_ms, effect_ms; nil keeps the window's middle), each checked
+// against its window. The preview and the session's start share it, so a
+// session starts on the timeline its preview showed.
+func plannedProfile(p playlists.Profile, onsetMS, effectMS *int64) (playlists.Profile, *Error) {
 	within := func(field string, v *int64, w playlists.Window) (time.Duration, *Error) {
 		if v == nil {
-			return w.Mid(), nil
+			return 0, nil
 		}
 		d := time.Duration(*v) * time.Millisecond
-		if d < w.Min || d > w.Max {
+		if !w.Contains(d) || d == 0 {
 			return 0, errorf(CodeBadRequest, "%s %d: outside the %s profile's window %s (%d–%d ms)",
 				field, *v, p.Name, w, ms(w.Min), ms(w.Max))
 		}
 		return d, nil
 	}
-	onset, e := within("onset_ms", req.OnsetMS, p.Onset)
+	onset, e := within("onset_ms", onsetMS, p.Onset)
 	if e != nil {
-		return playlists.Boundaries{}, e
+		return p, e
 	}
-	effect, e := within("effect_ms", req.EffectMS, p.Effect)
+	effect, e := within("effect_ms", effectMS, p.Effect)
 	if e != nil {
-		return playlists.Boundaries{}, e
+		return p, e
 	}
-	eff := onset + effect
-	return playlists.Boundaries{Onset: onset, EffectEnd: eff, ReturnEnd: eff + p.Return.Mid(),
-		ObserveUntil: p.ObserveUntil}, nil
+	p.PlannedOnset, p.PlannedEffect = onset, effect
+	return p, nil
 }
 
 // musicIn is how much of phase r's time its tracks sound: the union of its

@@ -138,6 +138,10 @@ type (
 	startArgs struct {
 		Playlist *string `json:"playlist"`
 		Profile  string  `json:"profile"`
+		// OnsetMS and EffectMS place the planned onset and the effect's
+		// length within the profile's windows, as the preview did.
+		OnsetMS  *int64 `json:"onset_ms"`
+		EffectMS *int64 `json:"effect_ms"`
 	}
 	doseArgs struct {
 		BackS int `json:"back_s"`
@@ -178,7 +182,7 @@ func (rc roomCmd) run(ctx context.Context) (any, *Error) {
 		if a.Playlist == nil || *a.Playlist == "" {
 			return nil, errorf(CodeBadRequest, "playlist: want a playlist's name")
 		}
-		return nil, rc.s.startSession(ctx, rc.r, *a.Playlist, a.Profile, rc.who)
+		return nil, rc.s.startSession(ctx, rc.r, a, rc.who)
 	case "dose":
 		var a doseArgs
 		if e := rc.args(&a); e != nil {
@@ -410,8 +414,9 @@ func (s *Server) checkOutput(r Room, name string) *Error {
 
 // startSession sets up a session of the named playlist in r, with the named
 // profile or the playlist's own.
-func (s *Server) startSession(ctx context.Context, r Room, playlist, profile string, who session.Who) *Error {
+func (s *Server) startSession(ctx context.Context, r Room, a startArgs, who session.Who) *Error {
 	what := fmt.Sprintf("start in %q", r.Name())
+	playlist, profile := *a.Playlist, a.Profile
 	if s.d.Playlists == nil {
 		return errorf(CodeUnavailable, "%s: no playlist store", what)
 	}
@@ -428,6 +433,10 @@ func (s *Server) startSession(ctx context.Context, r Room, playlist, profile str
 	prof, ok := s.liveProfile(profile)
 	if !ok {
 		return errorf(CodeNotFound, "%s: no profile %q", what, profile)
+	}
+	prof, e := plannedProfile(prof, a.OnsetMS, a.EffectMS)
+	if e != nil {
+		return e
 	}
 	if err := r.Start(ctx, pl, prof, who); err != nil {
 		return s.commandError(what, err)

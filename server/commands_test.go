@@ -157,6 +157,14 @@ func TestServer_execSettings(t *testing.T) {
 	if got := strings.Join(hs.a.started, ","); got != strings.Join(want, ",") {
 		t.Errorf("starts = %s, want %s (the playlist's profile, else the default)", got, strings.Join(want, ","))
 	}
+	// The onset and effect the preview showed carry into the session.
+	run(therapist, "start", `{"playlist":"Plain","onset_ms":660000,"effect_ms":2400000}`)
+	if b := hs.a.planned; b.Onset != 11*time.Minute || b.EffectEnd != 51*time.Minute {
+		t.Errorf("start with onset_ms 660000, effect_ms 2400000: planned %+v, want onset 11m, effect end 51m", b)
+	}
+	if _, e := hs.s.exec(ctx, therapist, Command{Type: "start", Room: "room-a", Args: json.RawMessage(`{"playlist":"Plain","onset_ms":60000}`)}); e == nil || e.Code != CodeBadRequest {
+		t.Errorf("start with the onset outside the window: got %v, want bad_request", e)
+	}
 
 	pr, ok := run(therapist, "pair", "").(*PairResult)
 	if !ok || pr.Code != "123456" || pr.URL != "http://attune.lan:8480/pair" || !strings.HasPrefix(pr.QR, "data:image/png;base64,") {

@@ -30,7 +30,8 @@ type fakeRoom struct {
 	mu      sync.Mutex // protects the fields below
 	st      room.State
 	cmds    []session.Command
-	started []string // playlist/profile
+	started []string             // playlist/profile
+	planned playlists.Boundaries // of the last start
 	trims   map[string]float64
 	err     error // returned by Do and Start when set
 }
@@ -74,6 +75,7 @@ func (r *fakeRoom) Start(_ context.Context, pl playlists.Playlist, prof playlist
 		return r.err
 	}
 	r.started = append(r.started, pl.Name+"/"+prof.Name)
+	r.planned = prof.Planned()
 	return nil
 }
 

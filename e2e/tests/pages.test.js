@@ -86,6 +86,8 @@ test('console: start, dose (back-dated) and onset', { skip }, async () => {
   const p = consolePage;
   await p.click('#start');
   await p.locator('#during').waitFor();
+  assert.equal(mock.commands.find((c) => c.type === 'start').args.onset_ms, 10 * 60000,
+    'the session starts on the onset the preview showed');
   await p.fill('#dose-ago', '5');
   await p.click('#dose');
   await p.locator('#dose-state', { hasText: 'Dose given' }).waitFor();

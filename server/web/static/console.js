@@ -208,7 +208,11 @@ async function start() {
   $('start').disabled = true;
   st.dismissed.clear();
   st.ended.delete(st.room);
-  await cmd('start', { playlist: st.chosen, profile: $('profile').value || undefined }, 'before-err');
+  // The session starts on the timeline the preview showed: the onset
+  // the therapist typed or dragged goes with it.
+  const args = { playlist: st.chosen, profile: $('profile').value || undefined };
+  if (st.onsetMs != null) args.onset_ms = Math.round(st.onsetMs);
+  await cmd('start', args, 'before-err');
   $('start').disabled = false;
 }
 

@@ -81,6 +81,7 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request, c Caller) {
 			return
 		}
 		s.d.Log.Info("signed out", "user", c.Name)
+		s.hub.signOutToken(token)
 	}
 	http.SetCookie(w, cookie(r, StaffCookie, "", -1))
 	http.SetCookie(w, cookie(r, PatientCookie, "", -1))

@@ -29,7 +29,7 @@ const (
 type client struct {
 	conn   *websocket.Conn
 	caller Caller
-	token  string // a patient's token, to re-check its grant
+	token  string // the credentials it opened with: a patient's grant is re-checked, a signed-out login closes it
 	origin string // scheme://host the client connected to, for pairing URLs
 	send   chan []byte
 	// replies carries the replies to c's own commands. The writer takes
@@ -99,8 +99,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request, caller Caller) 
 		conn: conn, caller: caller, origin: requestOrigin(r),
 		send: make(chan []byte, h.queue), replies: make(chan []byte, maxReplies), recheck: make(chan struct{}, 1), quit: make(chan struct{}),
 	}
+	c.token, _, _ = credentials(r) // signing out closes the connections it opened
 	if caller.Role == auth.Patient {
-		c.token, _, _ = credentials(r)
 		c.recheckGrant() // learn when the grant expires
 	}
 	select {

@@ -361,3 +361,5 @@ func (r *fakeRoom) trimOf(output string) (db float64, n int) {
 	defer r.mu.Unlock()
 	return r.trims[output], len(r.trims)
 }
+
+func (a *fakeAuth) Logout(context.Context, string) error { return nil }

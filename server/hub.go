@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,9 +24,10 @@ const (
 
 // Reasons the server closes a connection, sent in bye.
 const (
-	byeShutdown = "shutting down"
-	byeSlow     = "too slow"
-	byeExpired  = "token expired"
+	byeShutdown  = "shutting down"
+	byeSlow      = "too slow"
+	byeExpired   = "token expired"
+	byeSignedOut = "signed out"
 )
 
 // hub owns the set of WebSocket clients. Its one goroutine (run) registers
@@ -40,6 +42,7 @@ type hub struct {
 
 	register   chan *client
 	unregister chan *client
+	signOuts   chan signOut
 	// dirty marks rooms changed since the last render (map fixed at
 	// construction); wake tells run there is something to render.
 	dirty map[string]*atomic.Bool
@@ -71,7 +74,7 @@ type roomCache struct {
 func newHub(s *Server) *hub {
 	h := &hub{
 		s: s, queue: queueLen, pingEvery: pingEvery, pongWait: pongWait,
-		register: make(chan *client), unregister: make(chan *client),
+		register: make(chan *client), unregister: make(chan *client), signOuts: make(chan signOut),
 		dirty: map[string]*atomic.Bool{}, wake: make(chan struct{}, 1),
 		logs: make(chan logMsg, logBacklog), done: make(chan struct{}),
 		clients: map[*client]struct{}{}, rooms: map[string]*roomCache{},
@@ -134,7 +137,33 @@ func (h *hub) run(ctx context.Context) error {
 			h.flush()
 		case m := <-h.logs:
 			h.pushLog(m)
+		case so := <-h.signOuts:
+			for c := range h.clients {
+				if so.token != "" && c.token == so.token || so.user != "" && c.caller.Staff() && strings.EqualFold(c.caller.Name, so.user) {
+					h.remove(c, byeSignedOut)
+				}
+			}
 		}
+	}
+}
+
+// signOut names connections whose credentials ended: those opened with a
+// login token that was signed out, or every connection of a user whose
+// logins all ended (deleted, or a new password).
+type signOut struct{ token, user string }
+
+// signOutToken closes the connections opened with token, saying bye
+// "signed out": a login ended by signing out must not live on in an open
+// socket.
+func (h *hub) signOutToken(token string) { h.endLogins(signOut{token: token}) }
+
+// signOutUser closes every staff connection of user.
+func (h *hub) signOutUser(user string) { h.endLogins(signOut{user: user}) }
+
+func (h *hub) endLogins(so signOut) {
+	select {
+	case h.signOuts <- so:
+	case <-h.done: // shutting down: every connection is closing anyway
 	}
 }
 

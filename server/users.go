@@ -62,6 +62,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, c Caller) {
 		return
 	}
 	s.d.Log.Info("user deleted", "user", name, "by", c.Name)
+	s.hub.signOutUser(name)
 	if name == c.Name && !c.Bearer {
 		http.SetCookie(w, cookie(r, StaffCookie, "", -1))
 	}
@@ -90,5 +91,6 @@ func (s *Server) putPassword(w http.ResponseWriter, r *http.Request, c Caller) {
 		return
 	}
 	s.d.Log.Info("password changed", "user", name, "by", c.Name)
+	s.hub.signOutUser(name) // the new password ended the user's logins
 	w.WriteHeader(http.StatusNoContent)
 }

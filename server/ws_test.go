@@ -351,3 +351,35 @@ func TestServer_RoomLogToStaffOnly(t *testing.T) {
 		t.Errorf("patient got %v, want the room change and no log", m)
 	}
 }
+
+// Signing out, and deleting a user, close the WebSockets their logins
+// opened: an ended login does not live on in an open connection.
+func TestServeWS_SignOutClosesConnections(t *testing.T) {
+	hs := newHarness(t, nil)
+	mine, _ := hs.connect(t, "ther-token")
+	other, _ := hs.connect(t, "admin-token")
+
+	req, _ := http.NewRequest(http.MethodPost, hs.ts.URL+"/api/logout", nil)
+	req.Header.Set("Authorization", "Bearer ther-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("logout: %s, want 204", resp.Status)
+	}
+	if m := readType(t, mine, "bye"); m["reason"] != byeSignedOut {
+		t.Errorf("the signed-out login's connection: %v, want bye %q", m, byeSignedOut)
+	}
+	send(t, other, `{"id":"p1","type":"ping"}`)
+	if m := readType(t, other, "ack"); m["id"] != "p1" {
+		t.Errorf("another login's connection: %v, want it open (ack p1)", m)
+	}
+
+	// Deleting the user closes all of the user's connections.
+	hs.s.hub.signOutUser("ada")
+	if m := readType(t, other, "bye"); m["reason"] != byeSignedOut {
+		t.Errorf("after the user's logins ended: %v, want bye %q", m, byeSignedOut)
+	}
+}

@@ -74,3 +74,16 @@ export function watchErrors(page) {
   });
   return errors;
 }
+
+/**
+ * Opens path on a page without a login, which sends it to /login; signs in
+ * as user and waits to be back at path.
+ */
+export async function signIn(page, baseURL, path, user) {
+  await page.goto(path);
+  await page.waitForURL(/\/login/);
+  await page.fill('#name', user.name);
+  await page.fill('#password', user.password);
+  await page.click('#go');
+  await page.waitForURL(`${baseURL}${path}`);
+}

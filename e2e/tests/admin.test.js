@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { CHROMIUM, launch, laptop, shoot, watchErrors, SIZES } from '../lib/browser.js';
+import { CHROMIUM, launch, laptop, shoot, signIn, watchErrors, SIZES } from '../lib/browser.js';
 import { startDaemon, USERS } from '../lib/daemon.js';
 import { assertNoSidewaysScroll, assertTargets } from '../lib/checks.js';
 import { dropFiles, uploadResults } from '../lib/admin.js';
@@ -36,12 +36,7 @@ test('an admin signs in and opens /admin', { skip }, async () => {
   const ctx = await laptop(browser, daemon.url);
   page = await ctx.newPage();
   errors.push(watchErrors(page));
-  await page.goto('/admin');
-  await page.waitForURL(/\/login/);
-  await page.fill('#name', USERS.admin.name);
-  await page.fill('#password', USERS.admin.password);
-  await page.click('#go');
-  await page.waitForURL(`${daemon.url}/admin`);
+  await signIn(page, daemon.url, '/admin', USERS.admin);
   await page.locator('#upload').waitFor();
   await page.locator('#lib-body tr[data-id]').first().waitFor({ timeout: 30000 }); // the demo library
 });

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { CHROMIUM, launch, laptop, ipad, shoot, watchErrors, SIZES } from '../lib/browser.js';
+import { CHROMIUM, launch, laptop, ipad, shoot, signIn, watchErrors, SIZES } from '../lib/browser.js';
 import { startDaemon, USERS } from '../lib/daemon.js';
 import { assertNoSidewaysScroll, assertTargets } from '../lib/checks.js';
 
@@ -33,12 +33,7 @@ test('a therapist signs in and previews the timeline', { skip }, async () => {
   const ctx = await laptop(browser, daemon.url);
   consolePage = await ctx.newPage();
   errors.push(watchErrors(consolePage));
-  await consolePage.goto('/');
-  await consolePage.waitForURL(/\/login/);
-  await consolePage.fill('#name', USERS.dana.name);
-  await consolePage.fill('#password', USERS.dana.password);
-  await consolePage.click('#go');
-  await consolePage.waitForURL(`${daemon.url}/`);
+  await signIn(consolePage, daemon.url, '/', USERS.dana);
   await consolePage.locator('#conn[data-state="open"]').waitFor();
   await consolePage.locator('#timeline .tl-phase').first().waitFor({ timeout: 15000 });
   assert.ok((await consolePage.locator('#timeline .tl-phase').count()) >= 3, 'the preview has phase blocks');

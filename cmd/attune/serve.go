@@ -235,7 +235,6 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) int {
 	runCtx, stop := context.WithCancel(context.Background())
 	defer stop()
 	var wg sync.WaitGroup
-	errs := make(chan error, len(d.rooms)+3)
 	for _, r := range d.rooms {
 		wg.Add(1)
 		go func() {
@@ -271,7 +270,6 @@ func (d *daemon) serve(ctx context.Context, ln net.Listener) int {
 		d.log.Error("the HTTP server stopped", "err", err)
 		code = exitFailure
 	}
-	_ = errs
 	// Rooms fade out and the hub says goodbye while HTTP stops taking new
 	// requests; stream listeners end when their room's stream closes.
 	stop()

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { CHROMIUM, launch, shoot, watchErrors, SIZES } from '../lib/browser.js';
-import { assertNoSidewaysScroll, assertTargets } from '../lib/checks.js';
+import { assertContrast, assertNoSidewaysScroll, assertTargets } from '../lib/checks.js';
 import { AdminMock, ADMIN_MOCK_URL } from '../lib/admin-mock.js';
 import { dropFiles, uploadResults, rowOf } from '../lib/admin.js';
 import { sineWav, junk } from '../lib/wav.js';
@@ -198,6 +198,7 @@ test('admin page: every view at 768×1024, 1024×768 and 1280×800', { skip }, a
       const what = `admin ${view} at ${size.width}×${size.height}`;
       await assertNoSidewaysScroll(page, what);
       await assertTargets(page, 44, what);
+      await assertContrast(page, what);
       await shoot(page, `mock-admin-${view}`);
     }
   }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { CHROMIUM, launch, laptop, shoot, signIn, watchErrors, SIZES } from '../lib/browser.js';
 import { startDaemon, USERS } from '../lib/daemon.js';
-import { assertNoSidewaysScroll, assertTargets } from '../lib/checks.js';
+import { assertContrast, assertNoSidewaysScroll, assertTargets } from '../lib/checks.js';
 import { dropFiles, uploadResults } from '../lib/admin.js';
 import { sineWav, junk } from '../lib/wav.js';
 
@@ -90,6 +90,7 @@ test('/admin at 768×1024, 1024×768 and 1280×800', { skip }, async () => {
     const what = `admin at ${size.width}×${size.height}`;
     await assertNoSidewaysScroll(page, what);
     await assertTargets(page, 44, what);
+    await assertContrast(page, what);
     await shoot(page, 'admin');
   }
 });

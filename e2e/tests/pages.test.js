@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { CHROMIUM, launch, laptop, ipad, shoot, watchErrors, SIZES } from '../lib/browser.js';
 import { MockAttune, MOCK_URL } from '../lib/mock.js';
-import { assertNoSidewaysScroll, assertTargets } from '../lib/checks.js';
+import { assertContrast, assertNoSidewaysScroll, assertTargets } from '../lib/checks.js';
 
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
 
@@ -180,6 +180,7 @@ test('pages fit every size, with large enough targets', { skip }, async () => {
       await page.setViewportSize(size);
       await assertNoSidewaysScroll(page, `${name} at ${size.width}×${size.height}`);
       await assertTargets(page, min, `${name} at ${size.width}×${size.height}`);
+      await assertContrast(page, `${name} at ${size.width}×${size.height}`);
       await shoot(page, `mock-${name}`);
     }
   }
@@ -197,4 +198,16 @@ test('console: ending shows the summary and the export links', { skip }, async (
 
 test('no page logged an error', { skip }, () => {
   assert.deepEqual(errors.flat(), []);
+});
+
+test('the contrast check refuses faint text and passes large text at 3:1', { skip }, async () => {
+  const page = await browser.newPage();
+  await page.setContent(`<body style="background:#fff">
+    <p style="color:#999">faint small text</p>
+    <p style="color:#767676">just enough</p>
+    <p style="color:#949494;font-size:24px">large at 3:1</p>
+    <button disabled style="color:#ccc">disabled</button></body>`);
+  await assert.rejects(assertContrast(page, 'sample'), (err) => /faint small text/.test(err.message) &&
+    !/just enough|large at 3:1|disabled/.test(err.message));
+  await page.close();
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { CHROMIUM, launch, laptop, ipad, shoot, signIn, watchErrors, SIZES } from '../lib/browser.js';
 import { startDaemon, USERS } from '../lib/daemon.js';
-import { assertNoSidewaysScroll, assertTargets } from '../lib/checks.js';
+import { assertContrast, assertNoSidewaysScroll, assertTargets } from '../lib/checks.js';
 
 const skip = existsSync(CHROMIUM) ? false : `no Chromium at ${CHROMIUM} (apt-get install chromium)`;
 
@@ -105,6 +105,7 @@ test('every page at 768×1024, 1024×768 and 1280×800', { skip }, async () => {
       await page.setViewportSize(size);
       await assertNoSidewaysScroll(page, `${name} at ${size.width}×${size.height}`);
       await assertTargets(page, min, `${name} at ${size.width}×${size.height}`);
+      await assertContrast(page, `${name} at ${size.width}×${size.height}`);
       await shoot(page, name);
     }
   }

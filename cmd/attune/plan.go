@@ -45,13 +45,8 @@ func planCommand() *command {
 func runPlan(ctx context.Context, e *env, opts any, args []string) int {
 	o := opts.(planOptions)
 	const name = "attune plan"
-	args, err := reparse(name, args, o.register)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
-		return exitUsage
-	}
-	if len(args) != 1 {
-		fmt.Fprintf(e.stderr, "%s: name one playlist\n", name)
+	arg, ok := oneArg(e, name, args, o.register, "name one playlist")
+	if !ok {
 		return exitUsage
 	}
 	var onset *time.Duration
@@ -64,7 +59,7 @@ func runPlan(ctx context.Context, e *env, opts any, args []string) int {
 		onset = &d
 	}
 	return withPlaylists(ctx, e, func(lib *store.Store, pls *plstore.Store) int {
-		stored, err := pls.Get(ctx, args[0])
+		stored, err := pls.Get(ctx, arg)
 		if errors.Is(err, plstore.ErrNotFound) {
 			fmt.Fprintf(e.stderr, "%s: %v (attune playlist list shows the stored ones)\n", name, err)
 			return exitUsage

@@ -43,6 +43,22 @@ func withPlaylists(ctx context.Context, e *env, fn func(*store.Store, *plstore.S
 	return fn(st, pls)
 }
 
+// oneArg reparses a command's arguments (reparse) and returns its one
+// positional argument; otherwise it says what is wrong (want: "name one
+// playlist") and returns false, the command exiting with exitUsage.
+func oneArg(e *env, name string, args []string, register func(*flag.FlagSet), want string) (string, bool) {
+	args, err := reparse(name, args, register)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
+		return "", false
+	}
+	if len(args) != 1 {
+		fmt.Fprintf(e.stderr, "%s: %s\n", name, want)
+		return "", false
+	}
+	return args[0], true
+}
+
 // reparse lets a command's own flags follow its arguments ("import FILE
 // --name N"): the flag package stops at the first argument. register adds
 // the command's flags, bound to the values dispatch already parsed.
@@ -93,16 +109,11 @@ func playlistImportCommand() *command {
 func runPlaylistImport(ctx context.Context, e *env, opts any, args []string) int {
 	o := opts.(importOptions)
 	const name = "attune playlist import"
-	args, err := reparse(name, args, o.register)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
+	arg, ok := oneArg(e, name, args, o.register, "name one playlist file")
+	if !ok {
 		return exitUsage
 	}
-	if len(args) != 1 {
-		fmt.Fprintf(e.stderr, "%s: name one playlist file\n", name)
-		return exitUsage
-	}
-	path := args[0]
+	path := arg
 	format, err := plfile.FormatOf(path)
 	if *o.format != "" {
 		format, err = plfile.ParseFormat(*o.format)
@@ -208,16 +219,11 @@ func playlistExportCommand() *command {
 func runPlaylistExport(ctx context.Context, e *env, opts any, args []string) int {
 	o := opts.(exportOptions)
 	const name = "attune playlist export"
-	args, err := reparse(name, args, o.register)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
+	arg, ok := oneArg(e, name, args, o.register, "name one playlist")
+	if !ok {
 		return exitUsage
 	}
-	if len(args) != 1 {
-		fmt.Fprintf(e.stderr, "%s: name one playlist\n", name)
-		return exitUsage
-	}
-	format := plfile.FormatYAML
+	format, err := plfile.FormatYAML, error(nil)
 	switch {
 	case *o.format != "":
 		format, err = plfile.ParseFormat(*o.format)
@@ -229,7 +235,7 @@ func runPlaylistExport(ctx context.Context, e *env, opts any, args []string) int
 		return exitUsage
 	}
 	return withPlaylists(ctx, e, func(lib *store.Store, pls *plstore.Store) int {
-		stored, err := pls.Get(ctx, args[0])
+		stored, err := pls.Get(ctx, arg)
 		if err != nil {
 			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 			return exitFailure

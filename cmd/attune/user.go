@@ -62,13 +62,8 @@ func userAddCommand() *command {
 func runUserAdd(ctx context.Context, e *env, opts any, args []string) int {
 	o := opts.(userAddOptions)
 	const name = "attune user add"
-	args, err := reparse(name, args, o.register)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
-		return exitUsage
-	}
-	if len(args) != 1 {
-		fmt.Fprintf(e.stderr, "%s: name one user (quote a name with spaces)\n", name)
+	arg, ok := oneArg(e, name, args, o.register, "name one user (quote a name with spaces)")
+	if !ok {
 		return exitUsage
 	}
 	role := auth.Role(*o.role)
@@ -77,15 +72,15 @@ func runUserAdd(ctx context.Context, e *env, opts any, args []string) int {
 		return exitUsage
 	}
 	return withAuth(ctx, e, func(users *auth.Store) int {
-		password, err := readPassword(e, fmt.Sprintf("Password for %s: ", args[0]))
+		password, err := readPassword(e, fmt.Sprintf("Password for %s: ", arg))
 		if err != nil {
 			fmt.Fprintf(e.stderr, "%s: %v\n", name, err)
 			return exitFailure
 		}
-		if err := users.AddUser(ctx, args[0], role, password); err != nil {
+		if err := users.AddUser(ctx, arg, role, password); err != nil {
 			return userError(e, name, err, password)
 		}
-		fmt.Fprintf(e.stdout, "added %s %q\n", role, args[0])
+		fmt.Fprintf(e.stdout, "added %s %q\n", role, arg)
 		return exitOK
 	})
 }
